@@ -1,0 +1,49 @@
+/* nl.h - the kernel's routing netlink, through libnl-route-3.  The only
+ * module that knows libnl: it turns libnl error codes into negative errno
+ * values with a message naming the object.  Each thread that calls it gets
+ * its own netlink socket (opened on first use, in the network namespace the
+ * thread is in at that moment).  Drivers call it; nothing calls ip(8). */
+#ifndef BERTH_NL_H
+#define BERTH_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/berr.h"
+#include "ipam/cidr.h"
+
+/* Linux's IFNAMSIZ - 1. */
+#define NL_IFNAME_MAX 15
+
+/* A valid interface name: 1..15 bytes, no '/', ':' or whitespace, not "."
+ * or "..".  The message names what is wrong. */
+int nl_ifname_validate(const char *name, struct berr **err);
+
+/* Add a bridge (down); EEXIST if a link of that name exists.  mtu 0: kernel default. */
+int nl_bridge_add(const char *name, unsigned mtu, struct berr **err);
+/* Delete a link by name; a missing link is success. */
+int nl_link_del(const char *name, struct berr **err);
+/* Does a link exist?  ret_kind (optional) gets "bridge", "veth", ... or ""
+ * (caller frees); ret_ifindex (optional) its index.  0 = no, 1 = yes. */
+int nl_link_get(const char *name, int *ret_ifindex, char **ret_kind, struct berr **err);
+int nl_link_set_up(const char *name, struct berr **err);
+int nl_link_set_mtu(const char *name, unsigned mtu, struct berr **err);
+/* Add addr/plen on a link; already present is success. */
+int nl_addr_add(const char *ifname, const struct ipaddr *addr, unsigned plen, struct berr **err);
+/* Delete addr/plen from a link; absent is success. */
+int nl_addr_del(const char *ifname, const struct ipaddr *addr, unsigned plen, struct berr **err);
+
+/* Every prefix in use in this namespace: the networks of addresses on links
+ * and the destinations of routes (main table), both families, without
+ * default routes, link-local and loopback.  Links whose names are in
+ * `except` (NULL-terminated, may be NULL) are ignored.  Caller frees *ret. */
+int nl_prefixes_in_use(const char *const *except, struct prefix **ret, size_t *ret_n,
+		       struct berr **err);
+
+/* MTU of the device of the IPv4 default route; 1500 when there is none. */
+int nl_default_route_mtu(unsigned *ret, struct berr **err);
+
+/* Close this thread's socket (before a thread exits or changes namespace). */
+void nl_thread_done(void);
+
+#endif

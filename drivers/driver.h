@@ -1,0 +1,51 @@
+/* driver.h - the network driver contract.  One file per driver under
+ * drivers/; the controller calls them through this table and never knows
+ * which one it talks to.  A driver never touches the store or another
+ * driver.  Every slot runs on the job thread, may block (netlink, plugin
+ * calls) with a timeout, and on failure undoes what it did before returning
+ * a negative errno with a message in *err.  A NULL slot means "nothing to
+ * do" for that operation. */
+#ifndef BERTH_DRIVER_H
+#define BERTH_DRIVER_H
+
+#include "core/berr.h"
+#include "core/network.h"
+
+struct endpoint;
+struct sandbox;
+
+struct net_driver {
+	const char *name;
+	enum net_scope scope;
+	/* Check the network's options before anything is allocated for it;
+	 * refuses what the driver cannot do (EINVAL) or what clashes with an
+	 * existing kernel object (EEXIST).  Changes nothing. */
+	int (*network_validate)(struct network *net, struct berr **err);
+	/* Make the network's kernel objects.  IPAM has already filled
+	 * net->ipam (subnets, gateways). */
+	int (*network_create)(struct network *net, struct berr **err);
+	/* Remove them.  Idempotent: objects already gone are success. */
+	int (*network_delete)(struct network *net, struct berr **err);
+	/* After a daemon restart: adopt the kernel objects that match net,
+	 * repair or re-create what is missing.  Never makes a second copy. */
+	int (*network_restore)(struct network *net, struct berr **err);
+	/* Free net->driver_priv. */
+	void (*network_free)(struct network *net);
+	int (*endpoint_create)(struct network *net, struct endpoint *ep, struct berr **err);
+	int (*endpoint_delete)(struct network *net, struct endpoint *ep, struct berr **err);
+	int (*join)(struct network *net, struct endpoint *ep, struct sandbox *sb,
+		    struct berr **err);
+	int (*leave)(struct network *net, struct endpoint *ep, struct sandbox *sb,
+		     struct berr **err);
+	int (*external_program)(struct network *net, struct endpoint *ep, struct berr **err);
+	int (*external_revoke)(struct network *net, struct endpoint *ep, struct berr **err);
+};
+
+extern const struct net_driver bridge_driver;
+extern const struct net_driver host_driver;
+extern const struct net_driver null_driver;
+
+/* A built-in driver by name, or NULL. */
+const struct net_driver *driver_find(const char *name);
+
+#endif
