@@ -8,6 +8,8 @@
 #ifndef BERTH_DRIVER_H
 #define BERTH_DRIVER_H
 
+#include <stdbool.h>
+
 #include "core/berr.h"
 #include "core/network.h"
 
@@ -17,6 +19,11 @@ struct sandbox;
 struct net_driver {
 	const char *name;
 	enum net_scope scope;
+	/* The network has no addresses of its own (host, null): no IPAM. */
+	bool no_ipam;
+	/* Its subnets are routed in the daemon's namespace, so they must not
+	 * overlap an address or route already there (bridge). */
+	bool routed_subnets;
 	/* Check the network's options before anything is allocated for it;
 	 * refuses what the driver cannot do (EINVAL) or what clashes with an
 	 * existing kernel object (EEXIST).  Changes nothing. */

@@ -1,0 +1,75 @@
+/* api.h - the Docker Engine API adapter: one file per resource
+ * (api-system.c, api-network.c, ...), each with a route table; api.c routes
+ * requests to them, runs state changes as jobs and maps errors to HTTP.
+ * Handlers decode JSON, call the model, encode the reply; the model never
+ * sees HTTP. */
+#ifndef BERTH_API_H
+#define BERTH_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "core/berr.h"
+#include "core/http.h"
+#include "core/job.h"
+#include "core/router.h"
+
+/* The API version berth advertises and the oldest it accepts (x100). */
+#define API_VERSION     "1.41"
+#define API_MIN_VERSION "1.24"
+#define API_MIN         124
+#define BERTH_VERSION   "0.1.0"
+
+struct ctl;
+
+struct api {
+	struct ctl *ctl;
+	struct jobq *jobq;
+	const char *root;
+	const char *exec_root;
+	char engine_id[65];
+	struct timespec started;
+	bool shutting_down;
+};
+
+extern const struct api_route api_system_routes[];
+extern const struct api_route api_network_routes[];
+
+/* The http handler: routes one request. */
+void api_handle(struct http_req *req, void *data);
+
+/* HTTP status for an errno value, as Docker answers. */
+int api_status(int code);
+void api_reply_berr(struct http_req *req, const struct berr *err);
+
+/* A boolean query parameter by Docker's rule: "", 0, no, false, none (any
+ * case) are false, anything else true; def when absent. */
+bool api_query_bool(struct http_req *req, const char *key, bool def);
+
+/* The request body as JSON (an object); 400 answered when it is not. */
+int api_body_json(struct http_req *req, json_t **ret, struct berr **err);
+
+/* A state change: run(aj) on the job thread fills aj->status, aj->reply or
+ * aj->err; the reply is sent on the loop afterwards.  data is freed with
+ * free_data (may be NULL) once done. */
+struct api_job;
+typedef void (*api_job_fn)(struct api_job *aj);
+
+struct api_job {
+	struct job job;
+	struct api *api;
+	struct http_req *req;
+	api_job_fn run;
+	int status;      /* HTTP status on success */
+	json_t *reply;   /* body on success (NULL: empty) */
+	struct berr *err;
+	void *data;
+	void (*free_data)(void *data);
+	char *params[ROUTER_MAX_PARAMS];
+};
+
+void api_job_submit(struct api *api, struct http_req *req, api_job_fn run, void *data,
+		    void (*free_data)(void *data), char **params);
+
+#endif

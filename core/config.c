@@ -1,0 +1,169 @@
+/* config.c - berthd's options (see config.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "core/config.h"
+#include "core/nl.h"
+#include "core/util.h"
+
+const char config_usage[] =
+	"Usage: berthd [OPTIONS]\n"
+	"\n"
+	"The berth daemon: networks, endpoints and containers behind a Docker-compatible API.\n"
+	"\n"
+	"Options:\n"
+	"  --root DIR                       state directory (default /var/lib/berth)\n"
+	"  --exec-root DIR                  runtime directory: socket, pid file, netns mounts\n"
+	"                                   (default /run/berth)\n"
+	"  -H, --host unix://PATH           API socket (default <exec-root>/berth.sock)\n"
+	"  --log-level LEVEL                error, warn, info or debug (default info)\n"
+	"  --default-address-pool base=CIDR,size=N\n"
+	"                                   a pool for automatic subnets (repeatable; replaces\n"
+	"                                   the defaults 172.17-31.0.0/16 and 192.168.0.0/16 as /20)\n"
+	"  --bip CIDR                       address and prefix of the default bridge\n"
+	"                                   (e.g. 172.17.0.1/16)\n"
+	"  --bridge-name NAME               Linux bridge of the default network (default berth0)\n"
+	"  -h, --help                       this text\n"
+	"  -v, --version                    print the version\n";
+
+enum {
+	OPT_ROOT = 0x100,
+	OPT_EXEC_ROOT,
+	OPT_LOG_LEVEL,
+	OPT_POOL,
+	OPT_BIP,
+	OPT_BRIDGE_NAME,
+};
+
+static const struct option config_options[] = {
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "exec-root", required_argument, NULL, OPT_EXEC_ROOT },
+	{ "host", required_argument, NULL, 'H' },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "default-address-pool", required_argument, NULL, OPT_POOL },
+	{ "bip", required_argument, NULL, OPT_BIP },
+	{ "bridge-name", required_argument, NULL, OPT_BRIDGE_NAME },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'v' },
+	{ 0 },
+};
+
+static void config_set(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
+static int config_host(struct config *cfg, const char *v, struct berr **err)
+{
+	if (!strprefix(v, "unix://") || !v[strlen("unix://")])
+		return berr_set(err, EINVAL,
+				"-H %s: only unix://PATH is supported (TCP needs TLS, which berth "
+				"does not offer yet)",
+				v);
+	config_set(&cfg->socket_path, v + strlen("unix://"));
+	return 0;
+}
+
+static int config_pool(struct config *cfg, const char *v, struct berr **err)
+{
+	struct ipam_pool_spec spec;
+	int r = ipam_pool_spec_parse(v, &spec, err);
+
+	if (r < 0)
+		return berr_wrap(err, "--default-address-pool");
+	cfg->pools = xrealloc(cfg->pools, (cfg->n_pools + 1) * sizeof(*cfg->pools));
+	cfg->pools[cfg->n_pools++] = spec;
+	return 0;
+}
+
+static int config_bip(struct config *cfg, const char *v, struct berr **err)
+{
+	struct ipaddr a;
+	struct prefix p;
+	int r = cidr_parse_addr_prefix(v, &a, &p, err);
+
+	if (r < 0)
+		return berr_wrap(err, "--bip");
+	if (a.family != AF_INET)
+		return berr_set(err, EINVAL, "--bip %s: must be an IPv4 address with a prefix", v);
+	config_set(&cfg->bip, v);
+	return 0;
+}
+
+/* One option; 1 when it was the last to look at (help, version). */
+static int config_one(struct config *cfg, int c, const char *arg, struct berr **err)
+{
+	int level;
+
+	switch (c) {
+	case OPT_ROOT: config_set(&cfg->root, arg); return 0;
+	case OPT_EXEC_ROOT: config_set(&cfg->exec_root, arg); return 0;
+	case 'H': return config_host(cfg, arg, err);
+	case OPT_LOG_LEVEL:
+		level = log_level_from_string(arg);
+		if (level < 0)
+			return berr_set(err, EINVAL,
+					"--log-level %s: must be error, warn, info or debug", arg);
+		cfg->log_level = (enum log_level)level;
+		return 0;
+	case OPT_POOL: return config_pool(cfg, arg, err);
+	case OPT_BIP: return config_bip(cfg, arg, err);
+	case OPT_BRIDGE_NAME:
+		if (nl_ifname_validate(arg, err) < 0)
+			return berr_wrap(err, "--bridge-name");
+		config_set(&cfg->bridge_name, arg);
+		return 0;
+	case 'h': cfg->help = true; return 1;
+	case 'v': cfg->version = true; return 1;
+	default: return berr_set(err, EINVAL, "unknown option (see berthd --help)");
+	}
+}
+
+int config_parse(int argc, char **argv, struct config *ret, struct berr **err)
+{
+	struct config cfg = { .log_level = LOG_INFO };
+	int c, r = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "H:hv", config_options, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			r = berr_set(err, EINVAL, "unknown option or missing value: %s (see berthd "
+						  "--help)",
+				     argv[optind - 1]);
+			break;
+		}
+		r = config_one(&cfg, c, optarg, err);
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && optind < argc)
+		r = berr_set(err, EINVAL, "unexpected argument: %s", argv[optind]);
+	if (r < 0) {
+		config_done(&cfg);
+		return r;
+	}
+	if (!cfg.root)
+		cfg.root = xstrdup("/var/lib/berth");
+	if (!cfg.exec_root)
+		cfg.exec_root = xstrdup("/run/berth");
+	if (!cfg.socket_path)
+		cfg.socket_path = xasprintf("%s/berth.sock", cfg.exec_root);
+	if (!cfg.bridge_name)
+		cfg.bridge_name = xstrdup("berth0");
+	*ret = cfg;
+	return 0;
+}
+
+void config_done(struct config *cfg)
+{
+	free(cfg->root);
+	free(cfg->exec_root);
+	free(cfg->socket_path);
+	free(cfg->pools);
+	free(cfg->bip);
+	free(cfg->bridge_name);
+	memset(cfg, 0, sizeof(*cfg));
+}

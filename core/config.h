@@ -1,0 +1,32 @@
+/* config.h - berthd's command line.  Parsed into a struct config by
+ * config_parse (unit-tested); main.c acts on it. */
+#ifndef BERTH_CONFIG_H
+#define BERTH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/berr.h"
+#include "core/log.h"
+#include "ipam/ipam.h"
+
+struct config {
+	char *root;          /* --root */
+	char *exec_root;     /* --exec-root */
+	char *socket_path;   /* -H unix://PATH; default <exec-root>/berth.sock */
+	enum log_level log_level;
+	struct ipam_pool_spec *pools; /* --default-address-pool, in order */
+	size_t n_pools;
+	char *bip;           /* --bip */
+	char *bridge_name;   /* --bridge-name: the default bridge's Linux bridge */
+	bool help;
+	bool version;
+};
+
+/* Parse argv.  Errors name the option ("--default-address-pool: ..."). */
+int config_parse(int argc, char **argv, struct config *ret, struct berr **err);
+void config_done(struct config *cfg);
+/* The usage text. */
+extern const char config_usage[];
+
+#endif

@@ -1,0 +1,62 @@
+/* controller.h - the in-memory model and the operations that change it.
+ * One controller per daemon.  Writers: the job thread only, which takes the
+ * write lock just for the moment it changes the model, never across a
+ * kernel or plugin call.  Readers: the loop thread, under the read lock
+ * (ctl_read_lock / ctl_read_unlock). */
+#ifndef BERTH_CONTROLLER_H
+#define BERTH_CONTROLLER_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
+
+#include "core/berr.h"
+#include "core/network.h"
+#include "ipam/ipam.h"
+
+struct store;
+
+struct ctl_config {
+	const char *root;
+	const char *exec_root;
+	const struct ipam_pool_spec *pools; /* default-address-pools; NULL for Docker's */
+	size_t n_pools;
+	const char *bip;             /* --bip "172.17.0.1/16", or NULL */
+	const char *default_bridge;  /* Linux bridge of the "bridge" network */
+};
+
+struct ctl {
+	pthread_rwlock_t lock;
+	struct network **nets;
+	size_t n_nets, cap_nets;
+	struct store *store;
+	struct ipam *ipam;
+	char *bip;
+	char *default_bridge;
+};
+
+int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err);
+void ctl_free(struct ctl *ctl);
+
+/* Load the store, re-adopt kernel state, and create the predefined networks
+ * (bridge, host, none) when missing.  Runs before the loop serves requests. */
+int ctl_restore(struct ctl *ctl, struct berr **err);
+
+void ctl_read_lock(struct ctl *ctl);
+void ctl_read_unlock(struct ctl *ctl);
+
+/* Docker's lookup order: full id, exact name, unique id prefix.  ENOENT
+ * "network X not found"; several name matches: EINVAL "ambiguous".  The
+ * network is borrowed while the caller holds the lock (or is the job thread). */
+int ctl_network_find(struct ctl *ctl, const char *ref, struct network **ret, struct berr **err);
+
+/* Job thread.  Takes ownership of draft (a net_from_create_json result);
+ * on success *ret is the model's network (borrowed). */
+int ctl_network_create(struct ctl *ctl, struct network *draft, struct network **ret,
+		       struct berr **err);
+int ctl_network_delete(struct ctl *ctl, const char *ref, struct berr **err);
+/* Delete every removable, unused network matching filters (label, label!,
+ * until); *ret gets the array of removed names. */
+int ctl_network_prune(struct ctl *ctl, json_t *filters, json_t **ret, struct berr **err);
+
+#endif

@@ -1,0 +1,69 @@
+/* http.h - the HTTP/1.1 server on the event loop: unix-socket listener,
+ * connections on bufferevents, requests parsed by http-parser (chunked
+ * bodies included), bounded bodies and idle timeouts.  It knows nothing of
+ * Docker or JSON routes: each complete request goes to one handler, which
+ * answers it exactly once, at once or later (from the loop thread).  All
+ * functions run on the loop thread. */
+#ifndef BERTH_HTTP_H
+#define BERTH_HTTP_H
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/berr.h"
+
+struct http_server;
+struct http_req;
+
+typedef void (*http_handler_fn)(struct http_req *req, void *data);
+
+struct http_config {
+	const char *socket_path;
+	unsigned socket_mode;    /* e.g. 0660 */
+	size_t max_body;         /* bytes; larger bodies get 413 */
+	unsigned idle_timeout_s; /* close connections idle this long */
+	const char *extra_headers; /* "Name: value\r\n" lines put on every response */
+	http_handler_fn handler;
+	void *handler_data;
+};
+
+/* Bind the unix socket (replacing a stale socket file) and start accepting. */
+int http_server_new(struct event_base *base, const struct http_config *cfg,
+		    struct http_server **ret, struct berr **err);
+/* Stop accepting and close every connection; pending requests are dropped. */
+void http_server_free(struct http_server *srv);
+
+/* The request.  Strings are borrowed until the reply is sent. */
+const char *http_req_method(const struct http_req *req);
+/* The path, percent-decoded, without the query string. */
+const char *http_req_path(const struct http_req *req);
+/* A query parameter, decoded ('+' is a space), or NULL when absent. */
+const char *http_req_query(const struct http_req *req, const char *key);
+/* A header value (name compared case-insensitively), or NULL. */
+const char *http_req_header(const struct http_req *req, const char *name);
+const char *http_req_body(const struct http_req *req, size_t *ret_len);
+
+/* A header for this request's reply only (call before replying). */
+void http_req_add_reply_header(struct http_req *req, const char *name, const char *value);
+
+/* Answer a request; exactly one of these per request.  The request is freed
+ * afterwards.  For HEAD requests the body is left out, its length kept. */
+void http_reply(struct http_req *req, int status, const char *content_type, const void *body,
+		size_t len);
+/* body is stolen; NULL gives an empty body. */
+void http_reply_json(struct http_req *req, int status, json_t *body);
+/* {"message": msg} with Content-Type application/json, as Docker answers. */
+void http_reply_error(struct http_req *req, int status, const char *msg);
+
+/* A streamed answer: headers now (chunked), body pieces later, then end. */
+void http_stream_begin(struct http_req *req, int status, const char *content_type);
+void http_stream_write(struct http_req *req, const void *data, size_t len);
+void http_stream_end(struct http_req *req);
+
+/* Percent-decode s in place ('+' to space when plus is true); -EINVAL on a
+ * malformed escape. */
+int http_unescape(char *s, bool plus);
+
+#endif
