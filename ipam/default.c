@@ -3,7 +3,10 @@
  * addresses inside them (ipam/pool.c).  With a store, every pool is one
  * JSON file under ipam/, rewritten after each change and loaded at start;
  * a change whose write fails is undone in memory, so memory and store
- * always agree.  The controller is the only caller. */
+ * always agree.  The controller is the only caller.
+ *
+ * Address offsets are 64 bits: of an IPv6 subnet shorter than /64 only the
+ * first 2^64 addresses are handed out (see pool.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -115,6 +118,7 @@ static bool ipam_prefix_next(const struct prefix *p, struct prefix *ret)
 
 	if (p->len == 0)
 		return false;
+	cidr_prefix_mask(&n); /* avoid prefixes may carry host bits */
 	i = (int)((p->len - 1) / 8);
 	carry = 1u << (7 - (p->len - 1) % 8);
 	for (; i >= 0 && carry; i--) {

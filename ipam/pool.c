@@ -276,7 +276,7 @@ static int ipam_pool_load_run(struct ipam_pool *pool, const char *s, struct berr
 {
 	const char *dash = strchr(s, '-');
 	_cleanup_free_ char *a = xstrndup(s, dash ? (size_t)(dash - s) : strlen(s));
-	uint64_t first, last;
+	uint64_t first = 0, last = 0;
 	int r;
 
 	if ((r = ipam_pool_parse_offset(pool, a, &first, err)) < 0)
@@ -315,7 +315,7 @@ static int ipam_pool_load_runs(struct ipam_pool *pool, json_t *runs, struct berr
 /* The hint: must lie in the window. */
 static int ipam_pool_load_next(struct ipam_pool *pool, const char *s, struct berr **err)
 {
-	uint64_t off;
+	uint64_t off = 0;
 	int r;
 
 	if (!s)
@@ -332,7 +332,7 @@ static int ipam_pool_load_next(struct ipam_pool *pool, const char *s, struct ber
 /* Build the pool from the fields that define it. */
 static int ipam_pool_new_from_json(json_t *obj, struct ipam_pool **ret, struct berr **err)
 {
-	const char *id, *owner, *subnet, *range;
+	const char *id = NULL, *owner = NULL, *subnet = NULL, *range = NULL;
 	struct prefix sp, rp;
 	_cleanup_free_ char *want_id = NULL;
 	int r;
@@ -356,7 +356,7 @@ static int ipam_pool_new_from_json(json_t *obj, struct ipam_pool **ret, struct b
 int ipam_pool_from_json(json_t *obj, struct ipam_pool **ret, struct berr **err)
 {
 	struct ipam_pool *pool;
-	const char *next;
+	const char *next = NULL;
 	int r;
 
 	r = ipam_pool_new_from_json(obj, &pool, err);

@@ -277,6 +277,12 @@ static void test_custom_specs(void **state)
 
 	(void)state;
 	assert_string_equal(buf, "fd00::/64");
+	/* an avoid prefix with host bits set is stepped over as its network */
+	free(c);
+	c = pool_auto(
+		ipam,
+		(const struct prefix[]){*P("10.0.2.0/23"), {.addr = *A("10.0.5.9"), .len = 23}}, 2,
+		"10.0.6.0/24");
 	e = pool_get(ipam, &req6, buf);
 	assert_string_equal(buf, "fd00:0:0:1::/64");
 	free(a);
