@@ -13,7 +13,7 @@
 static const char *const api_net_list_filters[] = {
 	"dangling", "driver", "id", "label", "name", "scope", "type", NULL,
 };
-static const char *const api_net_prune_filters[] = { "until", "label", "label!", NULL };
+static const char *const api_net_prune_filters[] = {"until", "label", "label!", NULL};
 
 /* name: Docker matches a regular expression anywhere in the name. */
 static bool api_net_name_match(const char *want, void *data)
@@ -48,7 +48,8 @@ static int api_net_check_filters(json_t *f, struct berr **err)
 	size_t i;
 
 	json_array_foreach (filters_get(f, "type"), i, v)
-		if (!streq(json_string_value(v), "custom") && !streq(json_string_value(v), "builtin"))
+		if (!streq(json_string_value(v), "custom") &&
+		    !streq(json_string_value(v), "builtin"))
 			return berr_set(err, EINVAL, "invalid filter: 'type'='%s'",
 					json_string_value(v));
 	json_array_foreach (filters_get(f, "dangling"), i, v) {
@@ -197,10 +198,7 @@ static void api_net_prune(struct api *api, struct http_req *req, char **params)
 }
 
 const struct api_route api_network_routes[] = {
-	{ "GET", "/networks", api_net_list },
-	{ "GET", "/networks/{id}", api_net_inspect },
-	{ "POST", "/networks/create", api_net_create },
-	{ "POST", "/networks/prune", api_net_prune },
-	{ "DELETE", "/networks/{id}", api_net_delete },
-	{ 0 },
+	{"GET", "/networks", api_net_list},	      {"GET", "/networks/{id}", api_net_inspect},
+	{"POST", "/networks/create", api_net_create}, {"POST", "/networks/prune", api_net_prune},
+	{"DELETE", "/networks/{id}", api_net_delete}, {0},
 };

@@ -95,17 +95,16 @@ static void api_info(struct api *api, struct http_req *req, char **params)
 	uname(&u);
 	sysinfo(&si);
 	gethostname(host, sizeof(host) - 1);
-	info = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
-			 " s:I, s:I, s:s, s:s, s:s, s:s}",
-			 "ID", api->engine_id, "Containers", 0, "ContainersRunning", 0,
-			 "ContainersPaused", 0, "ContainersStopped", 0, "Images", 0, "Driver",
-			 "overlayfs", "Name", host, "ServerVersion", BERTH_VERSION,
-			 "OperatingSystem", os, "OSType", "linux", "Architecture", u.machine,
-			 "KernelVersion", u.release, "DockerRootDir", api->root, "NCPU",
-			 (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal",
-			 (json_int_t)si.totalram * si.mem_unit, "LoggingDriver", "json-file",
-			 "CgroupDriver", "cgroupfs", "CgroupVersion", api_cgroup_version(),
-			 "IndexServerAddress", "");
+	info = json_pack(
+		"{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+		" s:I, s:I, s:s, s:s, s:s, s:s}",
+		"ID", api->engine_id, "Containers", 0, "ContainersRunning", 0, "ContainersPaused",
+		0, "ContainersStopped", 0, "Images", 0, "Driver", "overlayfs", "Name", host,
+		"ServerVersion", BERTH_VERSION, "OperatingSystem", os, "OSType", "linux",
+		"Architecture", u.machine, "KernelVersion", u.release, "DockerRootDir", api->root,
+		"NCPU", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal",
+		(json_int_t)si.totalram * si.mem_unit, "LoggingDriver", "json-file", "CgroupDriver",
+		"cgroupfs", "CgroupVersion", api_cgroup_version(), "IndexServerAddress", "");
 	json_object_set_new(info, "Plugins",
 			    json_pack("{s:[s], s:[s, s, s], s:[s]}", "Volume", "local", "Network",
 				      "bridge", "host", "null", "Log", "json-file"));
@@ -119,8 +118,8 @@ static void api_info(struct api *api, struct http_req *req, char **params)
 }
 
 const struct api_route api_system_routes[] = {
-	{ "GET", "/_ping", api_ping },
-	{ "GET", "/version", api_version },
-	{ "GET", "/info", api_info },
-	{ 0 },
+	{"GET", "/_ping", api_ping},
+	{"GET", "/version", api_version},
+	{"GET", "/info", api_info},
+	{0},
 };

@@ -46,7 +46,7 @@ void api_reply_berr(struct http_req *req, const struct berr *err)
 
 bool api_query_bool(struct http_req *req, const char *key, bool def)
 {
-	static const char *const falsy[] = { "", "0", "no", "false", "none" };
+	static const char *const falsy[] = {"", "0", "no", "false", "none"};
 	const char *v = http_req_query(req, key);
 
 	if (!v)
@@ -144,7 +144,7 @@ void api_job_submit(struct api *api, struct http_req *req, api_job_fn run, void 
 void api_handle(struct http_req *req, void *data)
 {
 	struct api *api = data;
-	char *params[ROUTER_MAX_PARAMS] = { 0 };
+	char *params[ROUTER_MAX_PARAMS] = {0};
 	const struct api_route *route;
 	unsigned version;
 	const char *path = router_strip_version(http_req_path(req), &version);
@@ -152,9 +152,10 @@ void api_handle(struct http_req *req, void *data)
 
 	log_debug("%s %s", http_req_method(req), http_req_path(req));
 	if (version && version < API_MIN) {
-		char *msg = xasprintf("client version %u.%u is too old. Minimum supported API "
-				      "version is %s, please upgrade your client to a newer version",
-				      version / 100, version % 100, API_MIN_VERSION);
+		char *msg =
+			xasprintf("client version %u.%u is too old. Minimum supported API "
+				  "version is %s, please upgrade your client to a newer version",
+				  version / 100, version % 100, API_MIN_VERSION);
 
 		http_reply_error(req, 400, msg);
 		free(msg);

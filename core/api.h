@@ -16,10 +16,10 @@
 #include "core/router.h"
 
 /* The API version berth advertises and the oldest it accepts (x100). */
-#define API_VERSION     "1.41"
+#define API_VERSION	"1.41"
 #define API_MIN_VERSION "1.24"
-#define API_MIN         124
-#define BERTH_VERSION   "0.1.0"
+#define API_MIN		124
+#define BERTH_VERSION	"0.1.0"
 
 struct ctl;
 
@@ -61,8 +61,8 @@ struct api_job {
 	struct api *api;
 	struct http_req *req;
 	api_job_fn run;
-	int status;      /* HTTP status on success */
-	json_t *reply;   /* body on success (NULL: empty) */
+	int status;    /* HTTP status on success */
+	json_t *reply; /* body on success (NULL: empty) */
 	struct berr *err;
 	void *data;
 	void (*free_data)(void *data);

@@ -20,7 +20,8 @@ const char config_usage[] =
 	"  --log-level LEVEL                error, warn, info or debug (default info)\n"
 	"  --default-address-pool base=CIDR,size=N\n"
 	"                                   a pool for automatic subnets (repeatable; replaces\n"
-	"                                   the defaults 172.17-31.0.0/16 and 192.168.0.0/16 as /20)\n"
+	"                                   the defaults 172.17-31.0.0/16 and 192.168.0.0/16 as "
+	"/20)\n"
 	"  --bip CIDR                       address and prefix of the default bridge\n"
 	"                                   (e.g. 172.17.0.1/16)\n"
 	"  --bridge-name NAME               Linux bridge of the default network (default berth0)\n"
@@ -37,16 +38,16 @@ enum {
 };
 
 static const struct option config_options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "exec-root", required_argument, NULL, OPT_EXEC_ROOT },
-	{ "host", required_argument, NULL, 'H' },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "default-address-pool", required_argument, NULL, OPT_POOL },
-	{ "bip", required_argument, NULL, OPT_BIP },
-	{ "bridge-name", required_argument, NULL, OPT_BRIDGE_NAME },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'v' },
-	{ 0 },
+	{"root", required_argument, NULL, OPT_ROOT},
+	{"exec-root", required_argument, NULL, OPT_EXEC_ROOT},
+	{"host", required_argument, NULL, 'H'},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"default-address-pool", required_argument, NULL, OPT_POOL},
+	{"bip", required_argument, NULL, OPT_BIP},
+	{"bridge-name", required_argument, NULL, OPT_BRIDGE_NAME},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'v'},
+	{0},
 };
 
 static void config_set(char **field, const char *value)
@@ -98,9 +99,14 @@ static int config_one(struct config *cfg, int c, const char *arg, struct berr **
 	int level;
 
 	switch (c) {
-	case OPT_ROOT: config_set(&cfg->root, arg); return 0;
-	case OPT_EXEC_ROOT: config_set(&cfg->exec_root, arg); return 0;
-	case 'H': return config_host(cfg, arg, err);
+	case OPT_ROOT:
+		config_set(&cfg->root, arg);
+		return 0;
+	case OPT_EXEC_ROOT:
+		config_set(&cfg->exec_root, arg);
+		return 0;
+	case 'H':
+		return config_host(cfg, arg, err);
 	case OPT_LOG_LEVEL:
 		level = log_level_from_string(arg);
 		if (level < 0)
@@ -108,30 +114,38 @@ static int config_one(struct config *cfg, int c, const char *arg, struct berr **
 					"--log-level %s: must be error, warn, info or debug", arg);
 		cfg->log_level = (enum log_level)level;
 		return 0;
-	case OPT_POOL: return config_pool(cfg, arg, err);
-	case OPT_BIP: return config_bip(cfg, arg, err);
+	case OPT_POOL:
+		return config_pool(cfg, arg, err);
+	case OPT_BIP:
+		return config_bip(cfg, arg, err);
 	case OPT_BRIDGE_NAME:
 		if (nl_ifname_validate(arg, err) < 0)
 			return berr_wrap(err, "--bridge-name");
 		config_set(&cfg->bridge_name, arg);
 		return 0;
-	case 'h': cfg->help = true; return 1;
-	case 'v': cfg->version = true; return 1;
-	default: return berr_set(err, EINVAL, "unknown option (see berthd --help)");
+	case 'h':
+		cfg->help = true;
+		return 1;
+	case 'v':
+		cfg->version = true;
+		return 1;
+	default:
+		return berr_set(err, EINVAL, "unknown option (see berthd --help)");
 	}
 }
 
 int config_parse(int argc, char **argv, struct config *ret, struct berr **err)
 {
-	struct config cfg = { .log_level = LOG_INFO };
+	struct config cfg = {.log_level = LOG_INFO};
 	int c, r = 0;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "H:hv", config_options, NULL)) != -1) {
 		if (c == '?' || c == ':') {
-			r = berr_set(err, EINVAL, "unknown option or missing value: %s (see berthd "
-						  "--help)",
+			r = berr_set(err, EINVAL,
+				     "unknown option or missing value: %s (see berthd "
+				     "--help)",
 				     argv[optind - 1]);
 			break;
 		}

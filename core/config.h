@@ -11,14 +11,14 @@
 #include "ipam/ipam.h"
 
 struct config {
-	char *root;          /* --root */
-	char *exec_root;     /* --exec-root */
-	char *socket_path;   /* -H unix://PATH; default <exec-root>/berth.sock */
+	char *root;	   /* --root */
+	char *exec_root;   /* --exec-root */
+	char *socket_path; /* -H unix://PATH; default <exec-root>/berth.sock */
 	enum log_level log_level;
 	struct ipam_pool_spec *pools; /* --default-address-pool, in order */
 	size_t n_pools;
-	char *bip;           /* --bip */
-	char *bridge_name;   /* --bridge-name: the default bridge's Linux bridge */
+	char *bip;	   /* --bip */
+	char *bridge_name; /* --bridge-name: the default bridge's Linux bridge */
 	bool help;
 	bool version;
 };

@@ -17,7 +17,7 @@
 
 #define CTL_KIND_NETWORKS "networks"
 
-static const char *const ctl_predefined[] = { "bridge", "host", "none" };
+static const char *const ctl_predefined[] = {"bridge", "host", "none"};
 
 int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
 {
@@ -135,8 +135,7 @@ static bool ctl_is_predefined_name(const char *name)
 
 /* Prefixes routed in the daemon's namespace that are not our own networks'
  * (our bridges carry our subnets: those are IPAM's business). */
-static int ctl_host_prefixes(struct ctl *ctl, struct prefix **ret, size_t *ret_n,
-			     struct berr **err)
+static int ctl_host_prefixes(struct ctl *ctl, struct prefix **ret, size_t *ret_n, struct berr **err)
 {
 	struct prefix *all = NULL;
 	size_t n_all = 0, n = 0;
@@ -260,7 +259,7 @@ static int ctl_ipam_acquire(struct ctl *ctl, struct network *net, const struct p
 /* An IPAM entry asking for an automatic subnet of a family. */
 static void ctl_ipam_add_auto(struct network *net, int family)
 {
-	struct net_ipam_config c = { .auto_subnet = true };
+	struct net_ipam_config c = {.auto_subnet = true};
 
 	c.subnet.addr.family = family;
 	net->ipam = xrealloc(net->ipam, (net->n_ipam + 1) * sizeof(*net->ipam));
@@ -483,7 +482,7 @@ static int ctl_load_network(const char *key, json_t *obj, void *data, struct ber
 /* The default "bridge" network: --bip, or the first free default pool. */
 static int ctl_default_bridge(struct ctl *ctl, struct network *net, struct berr **err)
 {
-	struct net_ipam_config c = { 0 };
+	struct net_ipam_config c = {0};
 	int r;
 
 	json_object_set_new(net->options, "com.docker.network.bridge.default_bridge",
@@ -535,8 +534,7 @@ static bool ctl_bip_changed(struct ctl *ctl, struct network *net)
 	if (!ctl->bip || !streq(net->name, "bridge") || net->n_ipam == 0 ||
 	    cidr_parse_addr_prefix(ctl->bip, &gw, &subnet, NULL) < 0)
 		return false;
-	return !cidr_addr_eq(&gw, &net->ipam[0].gateway) ||
-	       subnet.len != net->ipam[0].subnet.len ||
+	return !cidr_addr_eq(&gw, &net->ipam[0].gateway) || subnet.len != net->ipam[0].subnet.len ||
 	       !cidr_addr_eq(&subnet.addr, &net->ipam[0].subnet.addr);
 }
 

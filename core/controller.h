@@ -21,8 +21,8 @@ struct ctl_config {
 	const char *exec_root;
 	const struct ipam_pool_spec *pools; /* default-address-pools; NULL for Docker's */
 	size_t n_pools;
-	const char *bip;             /* --bip "172.17.0.1/16", or NULL */
-	const char *default_bridge;  /* Linux bridge of the "bridge" network */
+	const char *bip;	    /* --bip "172.17.0.1/16", or NULL */
+	const char *default_bridge; /* Linux bridge of the "bridge" network */
 };
 
 struct ctl {

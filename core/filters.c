@@ -33,8 +33,7 @@ static int filters_values(const char *key, json_t *v, json_t **ret, struct berr 
 	return 0;
 bad:
 	json_decref(out);
-	return berr_set(err, EINVAL, "invalid filter '%s': values must be a list of strings",
-			key);
+	return berr_set(err, EINVAL, "invalid filter '%s': values must be a list of strings", key);
 }
 
 static bool filters_allowed(const char *key, const char *const *allowed)
@@ -47,7 +46,7 @@ static bool filters_allowed(const char *key, const char *const *allowed)
 
 int filters_parse(const char *s, const char *const *allowed, json_t **ret, struct berr **err)
 {
-	json_t *in, *out, *v, *vals;
+	json_t *in, *out, *v, *vals = NULL;
 	json_error_t jerr;
 	const char *key;
 	int r = 0;
@@ -141,8 +140,8 @@ static int filters_duration(const char *s, double *ret_ns)
 		const char *unit;
 		double ns;
 	} units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "µs", 1e3 }, { "ms", 1e6 },
-		{ "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
+		{"ns", 1},  {"us", 1e3}, {"µs", 1e3},	{"ms", 1e6},
+		{"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
 	};
 	double total = 0;
 
@@ -189,9 +188,9 @@ int filters_time(const char *s, struct timespec *ret, struct berr **err)
 	if (util_time_parse(s, ret) == 0)
 		return 0;
 	if (filters_duration(s, &ns) < 0)
-		return berr_set(err, EINVAL,
-				"invalid filter 'until': \"%s\" is not a timestamp, date or duration",
-				s);
+		return berr_set(
+			err, EINVAL,
+			"invalid filter 'until': \"%s\" is not a timestamp, date or duration", s);
 	clock_gettime(CLOCK_REALTIME, &now);
 	ns = (double)now.tv_sec * 1e9 + (double)now.tv_nsec - ns;
 	ret->tv_sec = (time_t)(ns / 1e9);

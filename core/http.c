@@ -50,12 +50,12 @@ struct http_conn {
 	struct http_server *srv;
 	struct bufferevent *bev;
 	http_parser parser;
-	struct http_req *cur;     /* being parsed */
+	struct http_req *cur;	  /* being parsed */
 	struct http_req *pending; /* handed to the handler, not yet answered */
-	bool in_process;          /* inside conn_process: it resumes by itself */
-	bool closing;             /* close once the output is written */
-	bool dead;                /* the socket is gone; replies are dropped */
-	int error_status;         /* set by a parser callback that refuses */
+	bool in_process;	  /* inside conn_process: it resumes by itself */
+	bool closing;		  /* close once the output is written */
+	bool dead;		  /* the socket is gone; replies are dropped */
+	int error_status;	  /* set by a parser callback that refuses */
 	struct http_conn *prev, *next;
 };
 
@@ -73,22 +73,38 @@ static void http_conn_process(struct http_conn *conn);
 static const char *http_status_text(int status)
 {
 	switch (status) {
-	case 101: return "Switching Protocols";
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Request Entity Too Large";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	default: return "Unknown";
+	case 101:
+		return "Switching Protocols";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Request Entity Too Large";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -290,7 +306,7 @@ static int http_req_parse_url(struct http_req *req)
 	q = xstrdup(q + 1);
 	for (part = strtok_r(q, "&", &save); part; part = strtok_r(NULL, "&", &save)) {
 		char *eq = strchr(part, '=');
-		struct http_field f = { 0 };
+		struct http_field f = {0};
 
 		if (eq)
 			*eq = '\0';
@@ -519,7 +535,7 @@ static void http_conn_process(struct http_conn *conn)
 			http_conn_dispatch(conn);
 		} else if (e != HPE_OK) {
 			int status = conn->error_status ? conn->error_status : 400;
-			const char *why = status == 413   ? "request body too large"
+			const char *why = status == 413	  ? "request body too large"
 					  : status == 431 ? "request line too long"
 							  : http_errno_description(e);
 			char *msg = xasprintf("bad request: %s", why);
@@ -555,7 +571,7 @@ static void http_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct 
 {
 	struct http_server *srv = data;
 	struct http_conn *conn = xcalloc(1, sizeof(*conn));
-	struct timeval idle = { .tv_sec = srv->cfg.idle_timeout_s };
+	struct timeval idle = {.tv_sec = srv->cfg.idle_timeout_s};
 
 	(void)l, (void)sa, (void)socklen;
 	conn->srv = srv;
@@ -594,7 +610,7 @@ static int http_socket_perms(const char *path, unsigned mode, struct berr **err)
 
 static int http_listen_unix(const char *path, unsigned mode, int *ret_fd, struct berr **err)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -1;
 	int r;
 
@@ -602,8 +618,7 @@ static int http_listen_unix(const char *path, unsigned mode, int *ret_fd, struct
 		return berr_set(err, ENAMETOOLONG, "socket path %s is too long", path);
 	strcpy(sun.sun_path, path);
 	if (http_socket_live(&sun))
-		return berr_set(err, EADDRINUSE, "another daemon is already listening on %s",
-				path);
+		return berr_set(err, EADDRINUSE, "another daemon is already listening on %s", path);
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -623,7 +638,7 @@ int http_server_new(struct event_base *base, const struct http_config *cfg,
 		    struct http_server **ret, struct berr **err)
 {
 	struct http_server *srv;
-	int fd, r;
+	int fd = -1, r;
 
 	r = http_listen_unix(cfg->socket_path, cfg->socket_mode, &fd, err);
 	if (r < 0)

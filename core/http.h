@@ -21,9 +21,9 @@ typedef void (*http_handler_fn)(struct http_req *req, void *data);
 
 struct http_config {
 	const char *socket_path;
-	unsigned socket_mode;    /* e.g. 0660 */
-	size_t max_body;         /* bytes; larger bodies get 413 */
-	unsigned idle_timeout_s; /* close connections idle this long */
+	unsigned socket_mode;	   /* e.g. 0660 */
+	size_t max_body;	   /* bytes; larger bodies get 413 */
+	unsigned idle_timeout_s;   /* close connections idle this long */
 	const char *extra_headers; /* "Name: value\r\n" lines put on every response */
 	http_handler_fn handler;
 	void *handler_data;

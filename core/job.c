@@ -23,7 +23,7 @@ struct jobq {
 	pthread_cond_t cond;
 	struct job_list todo; /* guarded by lock */
 	struct job_list done; /* guarded by lock */
-	bool stopping;        /* guarded by lock */
+	bool stopping;	      /* guarded by lock */
 	int efd;
 	struct event *ev;
 };

@@ -9,7 +9,7 @@
 #include "core/log.h"
 
 static enum log_level log_level = LOG_INFO;
-static const char *const log_names[] = { "error", "warn", "info", "debug" };
+static const char *const log_names[] = {"error", "warn", "info", "debug"};
 
 void log_set_level(enum log_level level)
 {

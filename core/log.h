@@ -2,7 +2,12 @@
 #ifndef BERTH_LOG_H
 #define BERTH_LOG_H
 
-enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_level {
+	LOG_ERROR,
+	LOG_WARN,
+	LOG_INFO,
+	LOG_DEBUG
+};
 
 void log_set_level(enum log_level level);
 /* "error", "warn", "info", "debug"; -1 when unknown. */

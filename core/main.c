@@ -126,7 +126,7 @@ static void daemon_engine_id(struct daemon *d)
 static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
-	struct timeval flush = { .tv_usec = 100 * 1000 };
+	struct timeval flush = {.tv_usec = 100 * 1000};
 
 	(void)what;
 	if (d->api.shutting_down)
@@ -200,7 +200,7 @@ static void daemon_stop(struct daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct daemon d = { .root_lock = -1 };
+	struct daemon d = {.root_lock = -1};
 	struct event *sigterm, *sigint;
 	struct berr *err = NULL;
 

@@ -75,14 +75,16 @@ int net_name_validate(const char *name, struct berr **err)
 	if (len == 0)
 		return berr_set(err, EINVAL, "network name cannot be empty");
 	if (len > NET_NAME_MAX)
-		return berr_set(err, EINVAL, "network name is too long (%zu characters, at most %d)",
-				len, NET_NAME_MAX);
+		return berr_set(err, EINVAL,
+				"network name is too long (%zu characters, at most %d)", len,
+				NET_NAME_MAX);
 	for (size_t i = 0; i < len; i++)
 		if (!net_name_char(name[i], i == 0))
-			return berr_set(err, EINVAL,
-					"invalid network name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
-					"allowed",
-					name);
+			return berr_set(
+				err, EINVAL,
+				"invalid network name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
+				"allowed",
+				name);
 	return 0;
 }
 
@@ -96,8 +98,8 @@ const char *net_option(const struct network *net, const char *key, const char *d
 /* Docker's boolean rule for strings: strconv.ParseBool. */
 static int net_parse_bool(const char *s, bool *ret)
 {
-	static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
-	static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
+	static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (streq(s, yes[i])) {
@@ -177,13 +179,34 @@ static int net_bool_field(json_t *obj, const char *key, bool def, bool *ret, str
 	return 0;
 }
 
+/* Every auxiliary address must be an address inside the entry's subnet. */
+static int net_aux_check(const struct net_ipam_config *c, json_t *aux, struct berr **err)
+{
+	char sbuf[CIDR_STRLEN];
+	const char *name;
+	json_t *v;
+	int r;
+
+	json_object_foreach (aux, name, v) {
+		struct ipaddr a;
+
+		if ((r = cidr_parse_addr(json_string_value(v), &a, err)) < 0)
+			return berr_wrap(err, "invalid auxiliary address %s", name);
+		if (c->auto_subnet || !cidr_contains(&c->subnet, &a))
+			return berr_set(err, EINVAL,
+					"auxiliary address %s (%s) is not within subnet %s", name,
+					json_string_value(v), cidr_prefix_str(&c->subnet, sbuf));
+	}
+	return 0;
+}
+
 /* Parse the address fields of one IPAM.Config entry and check that they
  * lie inside its subnet. */
 static int net_ipam_entry_from_json(json_t *obj, struct net_ipam_config *ret, struct berr **err)
 {
-	struct net_ipam_config c = { 0 };
+	struct net_ipam_config c = {0};
 	char sbuf[CIDR_STRLEN];
-	const char *subnet, *range, *gw;
+	const char *subnet = NULL, *range = NULL, *gw = NULL;
 	json_t *aux;
 	int r;
 
@@ -195,8 +218,9 @@ static int net_ipam_entry_from_json(json_t *obj, struct net_ipam_config *ret, st
 		return r;
 	if (!*subnet) {
 		if (*range || *gw)
-			return berr_set(err, EINVAL, "IPAM config with an IP range or gateway must "
-						     "have a subnet");
+			return berr_set(err, EINVAL,
+					"IPAM config with an IP range or gateway must "
+					"have a subnet");
 		c.auto_subnet = true;
 		c.subnet.addr.family = AF_INET;
 	} else if ((r = cidr_parse_prefix(subnet, &c.subnet, err)) < 0)
@@ -215,33 +239,20 @@ static int net_ipam_entry_from_json(json_t *obj, struct net_ipam_config *ret, st
 		if ((r = cidr_parse_addr(gw, &c.gateway, err)) < 0)
 			return berr_wrap(err, "invalid gateway");
 		if (!cidr_contains(&c.subnet, &c.gateway))
-			return berr_set(err, EINVAL, "gateway %s is not within subnet %s", gw, sbuf);
+			return berr_set(err, EINVAL, "gateway %s is not within subnet %s", gw,
+					sbuf);
 		c.has_gateway = true;
 	}
 	r = net_string_map(json_object_get(obj, "AuxiliaryAddresses"), "AuxiliaryAddresses", &aux,
 			   err);
 	if (r < 0)
 		return r;
-	c.aux = aux;
-	{
-		const char *name;
-		json_t *v;
-
-		json_object_foreach (aux, name, v) {
-			struct ipaddr a;
-
-			if ((r = cidr_parse_addr(json_string_value(v), &a, err)) < 0) {
-				json_decref(aux);
-				return berr_wrap(err, "invalid auxiliary address %s", name);
-			}
-			if (c.auto_subnet || !cidr_contains(&c.subnet, &a)) {
-				json_decref(aux);
-				return berr_set(err, EINVAL,
-						"auxiliary address %s (%s) is not within subnet %s",
-						name, json_string_value(v), sbuf);
-			}
-		}
+	r = net_aux_check(&c, aux, err);
+	if (r < 0) {
+		json_decref(aux);
+		return r;
 	}
+	c.aux = aux;
 	*ret = c;
 	return 0;
 }
@@ -291,7 +302,7 @@ static int net_ipam_check_overlap(const struct network *net, struct berr **err)
 
 static int net_ipam_from_json(json_t *ipam, struct network *net, struct berr **err)
 {
-	const char *driver;
+	const char *driver = NULL;
 	json_t *config, *entry;
 	size_t i;
 	int r;
@@ -328,7 +339,7 @@ static int net_ipam_from_json(json_t *ipam, struct network *net, struct berr **e
 /* Fields of a create request, parsed one by one. */
 static int net_fields_from_json(json_t *body, struct network *net, struct berr **err)
 {
-	const char *name, *driver, *scope;
+	const char *name = NULL, *driver = NULL, *scope = NULL;
 	int r;
 
 	if ((r = net_string_field(body, "Name", "", &name, err)) < 0 ||
@@ -366,12 +377,14 @@ static int net_check_supported(const struct network *net, json_t *body, struct b
 	json_t *from = json_object_get(body, "ConfigFrom");
 
 	if (net->ingress)
-		return berr_set(err, EINVAL, "ingress networks are a swarm feature; berth has no "
-					     "swarm mode");
+		return berr_set(err, EINVAL,
+				"ingress networks are a swarm feature; berth has no "
+				"swarm mode");
 	if (net->config_only ||
 	    (json_is_object(from) && json_string_length(json_object_get(from, "Network"))))
-		return berr_set(err, EINVAL, "config-only networks (--config-only, --config-from) "
-					     "are not supported by berth");
+		return berr_set(err, EINVAL,
+				"config-only networks (--config-only, --config-from) "
+				"are not supported by berth");
 	if (!net->enable_ipv4 && !net->enable_ipv6)
 		return berr_set(err, EINVAL, "a network must have IPv4 or IPv6 enabled");
 	for (size_t i = 0; i < net->n_ipam; i++) {
@@ -455,8 +468,8 @@ json_t *net_to_json(const struct network *net, json_t *containers)
 			 net_ipam_to_json(net, false), "Internal", net->internal, "Attachable",
 			 net->attachable, "Ingress", net->ingress, "ConfigFrom", "Network", "",
 			 "ConfigOnly", net->config_only, "Containers",
-			 containers ? json_incref(containers) : json_object(), "Options", net->options,
-			 "Labels", net->labels);
+			 containers ? json_incref(containers) : json_object(), "Options",
+			 net->options, "Labels", net->labels);
 }
 
 json_t *net_to_store_json(const struct network *net)

@@ -28,18 +28,18 @@ int net_scope_from_string(const char *s);
 struct net_ipam_config {
 	struct prefix subnet;
 	bool has_range;
-	struct prefix range;   /* --ip-range */
+	struct prefix range; /* --ip-range */
 	bool has_gateway;
 	struct ipaddr gateway;
-	json_t *aux;           /* --aux-address: object name -> address string */
-	char *pool_id;         /* from the IPAM driver; NULL until allocated */
-	bool auto_subnet;      /* the subnet came from the default pools */
+	json_t *aux;	  /* --aux-address: object name -> address string */
+	char *pool_id;	  /* from the IPAM driver; NULL until allocated */
+	bool auto_subnet; /* the subnet came from the default pools */
 };
 
 struct network {
 	char id[65];
 	char *name;
-	char *driver_name;             /* as the user wrote it */
+	char *driver_name;		 /* as the user wrote it */
 	const struct net_driver *driver; /* resolved by the controller */
 	enum net_scope scope;
 	struct timespec created;
@@ -49,14 +49,14 @@ struct network {
 	bool attachable;
 	bool ingress;
 	bool config_only;
-	bool predefined;               /* bridge, host, none: cannot be removed */
-	char *ipam_driver;             /* "default" */
-	json_t *ipam_options;          /* object string -> string */
-	struct net_ipam_config *ipam;  /* IPv4 entries first, then IPv6 */
+	bool predefined;	      /* bridge, host, none: cannot be removed */
+	char *ipam_driver;	      /* "default" */
+	json_t *ipam_options;	      /* object string -> string */
+	struct net_ipam_config *ipam; /* IPv4 entries first, then IPv6 */
 	size_t n_ipam;
-	json_t *options;               /* object string -> string: driver options (-o) */
-	json_t *labels;                /* object string -> string */
-	void *driver_priv;             /* owned by the driver */
+	json_t *options;   /* object string -> string: driver options (-o) */
+	json_t *labels;	   /* object string -> string */
+	void *driver_priv; /* owned by the driver */
 };
 
 struct network *net_new(void);

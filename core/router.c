@@ -37,9 +37,8 @@ no:
 	return false;
 }
 
-enum router_result router_match(const struct api_route *const *routes, size_t n,
-				const char *method, const char *path,
-				const struct api_route **ret_route,
+enum router_result router_match(const struct api_route *const *routes, size_t n, const char *method,
+				const char *path, const struct api_route **ret_route,
 				char *params[ROUTER_MAX_PARAMS])
 {
 	enum router_result res = ROUTER_NO_PATH;
@@ -47,7 +46,7 @@ enum router_result router_match(const struct api_route *const *routes, size_t n,
 
 	for (size_t i = 0; i < n; i++)
 		for (const struct api_route *r = routes[i]; r->method; r++) {
-			char *p[ROUTER_MAX_PARAMS] = { 0 };
+			char *p[ROUTER_MAX_PARAMS] = {0};
 
 			if (!router_pattern_match(r->pattern, path, p))
 				continue;

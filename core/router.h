@@ -21,16 +21,15 @@ struct api_route {
 
 enum router_result {
 	ROUTER_FOUND,
-	ROUTER_NO_PATH,   /* 404 */
+	ROUTER_NO_PATH,	  /* 404 */
 	ROUTER_NO_METHOD, /* the path exists with another method: 405 */
 };
 
 /* Find the route for method and path among n routes.  On ROUTER_FOUND,
  * *ret_route is set and params[0..] get the {…} segments (caller frees
  * each). */
-enum router_result router_match(const struct api_route *const *routes, size_t n,
-				const char *method, const char *path,
-				const struct api_route **ret_route,
+enum router_result router_match(const struct api_route *const *routes, size_t n, const char *method,
+				const char *path, const struct api_route **ret_route,
 				char *params[ROUTER_MAX_PARAMS]);
 
 /* Strip a "/v1.41" prefix: returns the rest of the path and sets

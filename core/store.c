@@ -96,8 +96,7 @@ static int store_write_file(const char *path, const char *data, size_t len, bool
 	return 0;
 }
 
-int store_put(struct store *st, const char *kind, const char *key, json_t *obj,
-	      struct berr **err)
+int store_put(struct store *st, const char *kind, const char *key, json_t *obj, struct berr **err)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL, *data = NULL;
 	int r;
@@ -172,8 +171,7 @@ static int store_load_one(const char *dir, const char *name, store_load_fn fn, v
 	return r;
 }
 
-int store_load(struct store *st, const char *kind, store_load_fn fn, void *data,
-	       struct berr **err)
+int store_load(struct store *st, const char *kind, store_load_fn fn, void *data, struct berr **err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/%s", st->root, kind);
 	struct dirent **names = NULL;

@@ -113,8 +113,8 @@ void util_time_rfc3339(const struct timespec *ts, char *buf, size_t len)
 
 int util_time_parse(const char *s, struct timespec *ret)
 {
-	struct tm tm = { 0 };
-	struct timespec ts = { 0 };
+	struct tm tm = {0};
+	struct timespec ts = {0};
 	const char *p;
 	char *end;
 

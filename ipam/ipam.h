@@ -22,23 +22,23 @@ struct ipam_pool_spec {
 
 /* What a network asks for, per address family. */
 struct ipam_pool_req {
-	int family;               /* AF_INET or AF_INET6 */
-	const struct prefix *subnet;   /* NULL: pick one from the default pools */
-	const struct prefix *range;    /* NULL: whole subnet (--ip-range) */
-	const struct prefix *avoid;    /* prefixes in use outside IPAM (kernel routes) */
+	int family;		     /* AF_INET or AF_INET6 */
+	const struct prefix *subnet; /* NULL: pick one from the default pools */
+	const struct prefix *range;  /* NULL: whole subnet (--ip-range) */
+	const struct prefix *avoid;  /* prefixes in use outside IPAM (kernel routes) */
 	size_t n_avoid;
-	const char *owner;        /* network id, recorded with the pool */
+	const char *owner; /* network id, recorded with the pool */
 };
 
 struct ipam_pool_reply {
-	char *pool_id;            /* caller frees */
-	struct prefix subnet;     /* the pool's subnet */
+	char *pool_id;	      /* caller frees */
+	struct prefix subnet; /* the pool's subnet */
 };
 
 /* Flags for address_request. */
 enum {
 	IPAM_ADDR_GATEWAY = 1 << 0, /* the gateway: may lie outside --ip-range */
-	IPAM_ADDR_AUX = 1 << 1,     /* an --aux-address reservation: same */
+	IPAM_ADDR_AUX = 1 << 1,	    /* an --aux-address reservation: same */
 };
 
 struct ipam;

@@ -19,17 +19,14 @@ static void handler_a(struct api *api, struct http_req *req, char **params)
 }
 
 static const struct api_route routes[] = {
-	{ "GET", "/networks", handler_a },
-	{ "GET", "/networks/{id}", handler_a },
-	{ "POST", "/networks/create", handler_a },
-	{ "POST", "/networks/{id}/connect", handler_a },
-	{ "DELETE", "/networks/{id}", handler_a },
-	{ 0 },
+	{"GET", "/networks", handler_a},	 {"GET", "/networks/{id}", handler_a},
+	{"POST", "/networks/create", handler_a}, {"POST", "/networks/{id}/connect", handler_a},
+	{"DELETE", "/networks/{id}", handler_a}, {0},
 };
-static const struct api_route *const tables[] = { routes };
+static const struct api_route *const tables[] = {routes};
 
-static enum router_result match(const char *method, const char *path,
-				const struct api_route **r, char *p[ROUTER_MAX_PARAMS])
+static enum router_result match(const char *method, const char *path, const struct api_route **r,
+				char *p[ROUTER_MAX_PARAMS])
 {
 	memset(p, 0, sizeof(char *) * ROUTER_MAX_PARAMS);
 	return router_match(tables, 1, method, path, r, p);
@@ -75,7 +72,7 @@ static void test_router_version(void **state)
 	assert_string_equal(router_strip_version("/v1.41x/a", &v), "/v1.41x/a");
 }
 
-static const char *const allowed[] = { "name", "label", "driver", NULL };
+static const char *const allowed[] = {"name", "label", "driver", NULL};
 
 static void test_filters_encodings(void **state)
 {
@@ -182,8 +179,10 @@ static void test_net_create_json(void **state)
 		       "\"Config\":[{\"Subnet\":\"fd00:1::/64\"},{\"Subnet\":\"10.10.0.0/16\","
 		       "\"IPRange\":\"10.10.1.0/24\",\"Gateway\":\"10.10.0.1\","
 		       "\"AuxiliaryAddresses\":{\"host1\":\"10.10.0.5\"}}]},"
-		       "\"Internal\":true,\"Attachable\":true,\"Ingress\":false,\"ConfigOnly\":false,"
-		       "\"ConfigFrom\":null,\"Options\":{\"com.docker.network.bridge.name\":\"br-x\"},"
+		       "\"Internal\":true,\"Attachable\":true,\"Ingress\":false,\"ConfigOnly\":"
+		       "false,"
+		       "\"ConfigFrom\":null,\"Options\":{\"com.docker.network.bridge.name\":\"br-"
+		       "x\"},"
 		       "\"Labels\":{\"a\":\"b\",\"c\":\"\"},\"CheckDuplicate\":true}",
 		       &net, &err),
 		0);
@@ -284,10 +283,9 @@ static void test_net_store_roundtrip(void **state)
 	assert_true(json_is_object(json_object_get(a, "Containers")));
 	assert_true(json_is_object(json_object_get(a, "Labels")));
 	assert_true(json_is_array(json_object_get(json_object_get(a, "IPAM"), "Config")));
-	assert_null(json_object_get(json_array_get(json_object_get(json_object_get(a, "IPAM"),
-								   "Config"),
-						   0),
-				    "PoolID"));
+	assert_null(json_object_get(
+		json_array_get(json_object_get(json_object_get(a, "IPAM"), "Config"), 0),
+		"PoolID"));
 	assert_string_equal(back->ipam[0].pool_id, "default-10.1.0.0-16");
 	json_decref(a);
 	json_decref(b);
@@ -299,7 +297,7 @@ static void test_net_store_roundtrip(void **state)
 
 static int parse(struct config *cfg, struct berr **err, ...)
 {
-	char *argv[16] = { "berthd" };
+	char *argv[16] = {"berthd"};
 	int argc = 1;
 	va_list ap;
 
@@ -363,16 +361,11 @@ static void test_config_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_router_match),
-		cmocka_unit_test(test_router_version),
-		cmocka_unit_test(test_filters_encodings),
-		cmocka_unit_test(test_filters_errors),
-		cmocka_unit_test(test_filters_time),
-		cmocka_unit_test(test_net_create_json),
-		cmocka_unit_test(test_net_create_refused),
-		cmocka_unit_test(test_net_name),
-		cmocka_unit_test(test_net_store_roundtrip),
-		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_router_match),	    cmocka_unit_test(test_router_version),
+		cmocka_unit_test(test_filters_encodings),   cmocka_unit_test(test_filters_errors),
+		cmocka_unit_test(test_filters_time),	    cmocka_unit_test(test_net_create_json),
+		cmocka_unit_test(test_net_create_refused),  cmocka_unit_test(test_net_name),
+		cmocka_unit_test(test_net_store_roundtrip), cmocka_unit_test(test_config),
 		cmocka_unit_test(test_config_refused),
 	};
 
