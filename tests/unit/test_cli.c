@@ -1,0 +1,564 @@
+/* test_cli.c - unit tests of the berth CLI's library code: option parsing
+ * by a command's table, the network-create body (grouping under subnets and
+ * every refusal), filters encoding, the template subset, the tabwriter
+ * layout and the sorted `network ls` rows.  No daemon involved. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "cli/cmd-network.h"
+#include "cli/format.h"
+#include "cli/netcfg.h"
+#include "cli/table.h"
+#include "cli/tmpl.h"
+#include "core/util.h"
+
+/* --- option parsing --- */
+
+struct t_opts {
+	bool quiet, force;
+	char *format;
+	struct strv filters;
+	struct opts_optbool ipv6;
+};
+
+static const struct opts_def t_defs[] = {
+	{"quiet", 'q', OPTS_BOOL, offsetof(struct t_opts, quiet), NULL, "quiet"},
+	{"force", 0, OPTS_BOOL, offsetof(struct t_opts, force), NULL, "force"},
+	{"format", 0, OPTS_STRING, offsetof(struct t_opts, format), "string", "format"},
+	{"filter", 'f', OPTS_LIST, offsetof(struct t_opts, filters), "filter", "filter"},
+	{"ipv6", 0, OPTS_OPTBOOL, offsetof(struct t_opts, ipv6), NULL, "ipv6"},
+	OPTS_END,
+};
+
+/* Parse a NULL-terminated argument list (argv[0] is the command). */
+static int t_parse(struct t_opts *o, struct strv *args, struct berr **err, ...)
+{
+	struct strv argv = {0};
+	va_list ap;
+	const char *s;
+	int r;
+
+	strv_push(&argv, "cmd");
+	va_start(ap, err);
+	while ((s = va_arg(ap, const char *)))
+		strv_push(&argv, s);
+	va_end(ap);
+	memset(o, 0, sizeof(*o));
+	r = opts_parse(t_defs, o, (int)argv.n, argv.v, args, err);
+	strv_done(&argv);
+	return r;
+}
+
+static void test_opts_forms(void **state)
+{
+	struct t_opts o;
+	struct strv args = {0};
+
+	(void)state;
+	assert_int_equal(t_parse(&o, &args, NULL, "--format={{.ID}}", "-f", "a=1", "--filter",
+				 "b=2", "--filter=c=3", "pos", "--force", NULL),
+			 0);
+	assert_string_equal(o.format, "{{.ID}}");
+	assert_int_equal(o.filters.n, 3);
+	assert_string_equal(o.filters.v[0], "a=1");
+	assert_string_equal(o.filters.v[1], "b=2");
+	assert_string_equal(o.filters.v[2], "c=3");
+	assert_true(o.force);
+	assert_false(o.quiet);
+	assert_false(o.ipv6.set);
+	assert_int_equal(args.n, 1);
+	assert_string_equal(args.v[0], "pos");
+	opts_free(t_defs, &o);
+	strv_done(&args);
+}
+
+static void test_opts_short_cluster_and_bools(void **state)
+{
+	struct t_opts o;
+	struct strv args = {0};
+
+	(void)state;
+	assert_int_equal(t_parse(&o, &args, NULL, "-qf", "x=y", "--ipv6=false", NULL), 0);
+	assert_true(o.quiet);
+	assert_int_equal(o.filters.n, 1);
+	assert_string_equal(o.filters.v[0], "x=y");
+	assert_true(o.ipv6.set);
+	assert_false(o.ipv6.value);
+	opts_free(t_defs, &o);
+	assert_int_equal(t_parse(&o, &args, NULL, "-qfa=b", "--ipv6", "--", "-x", NULL), 0);
+	assert_string_equal(o.filters.v[0], "a=b");
+	assert_true(o.ipv6.set && o.ipv6.value);
+	assert_int_equal(args.n, 1);
+	assert_string_equal(args.v[0], "-x");
+	opts_free(t_defs, &o);
+	strv_done(&args);
+}
+
+/* Parse and expect a refusal with message want. */
+static void t_refused(const char *want, const char *a1, const char *a2)
+{
+	struct berr *err = NULL;
+	struct strv args = {0};
+	struct t_opts o;
+
+	assert_true(t_parse(&o, &args, &err, a1, a2, NULL) < 0);
+	assert_string_equal(berr_msg(err), want);
+	berr_free(err);
+	opts_free(t_defs, &o);
+	strv_done(&args);
+}
+
+static void test_opts_errors(void **state)
+{
+	struct strv args = {0};
+	struct t_opts o;
+
+	(void)state;
+	t_refused("unknown flag: --bogus", "--bogus", NULL);
+	t_refused("unknown flag: --for", "--for", NULL); /* no abbreviations */
+	t_refused("unknown shorthand flag: 'x' in -x", "-x", NULL);
+	t_refused("flag needs an argument: --format", "--format", NULL);
+	t_refused("flag needs an argument: 'f' in -f", "-f", NULL);
+	t_refused("invalid argument \"maybe\" for \"--ipv6\" flag: strconv.ParseBool: parsing "
+		  "\"maybe\": invalid syntax",
+		  "--ipv6=maybe", NULL);
+	assert_int_equal(t_parse(&o, &args, NULL, "--help", NULL), 1);
+	opts_free(t_defs, &o);
+	assert_int_equal(t_parse(&o, &args, NULL, "-h", NULL), 1);
+	opts_free(t_defs, &o);
+	strv_done(&args);
+}
+
+static void test_cmd_table(void **state)
+{
+	static const char *const want[][2] = {
+		{NULL, "version"},	{NULL, "info"},	   {"network", "create"}, {"network", "ls"},
+		{"network", "inspect"}, {"network", "rm"}, {"network", "prune"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		bool found = false;
+
+		for (size_t k = 0; cmd_table[k]; k++) {
+			const struct cmd_entry *e = cmd_table[k];
+
+			if (streq(e->name, want[i][1]) &&
+			    (e->group == NULL) == (want[i][0] == NULL))
+				found = true;
+		}
+		assert_true(found);
+	}
+}
+
+/* --- network create body --- */
+
+static struct strv t_strv(const char *s)
+{
+	struct strv sv = {0};
+	_cleanup_free_ char *copy = xstrdup(s ? s : "");
+	char *save = NULL;
+
+	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		strv_push(&sv, w);
+	return sv;
+}
+
+/* IPAM.Config for the space-separated values, as compact JSON (or the error
+ * message). */
+static char *t_ipam(const char *subnets, const char *ranges, const char *gateways, const char *aux)
+{
+	struct strv s = t_strv(subnets), r = t_strv(ranges), g = t_strv(gateways), a = t_strv(aux);
+	struct berr *err = NULL;
+	json_t *cfg = NULL;
+	char *out;
+
+	if (netcfg_ipam_config(&s, &r, &g, &a, &cfg, &err) < 0)
+		out = xstrdup(berr_msg(err));
+	else
+		out = json_dumps(cfg, JSON_COMPACT);
+	json_decref(cfg);
+	berr_free(err);
+	strv_done(&s);
+	strv_done(&r);
+	strv_done(&g);
+	strv_done(&a);
+	return out;
+}
+
+static void t_ipam_is(const char *want, const char *s, const char *r, const char *g, const char *a)
+{
+	char *got = t_ipam(s, r, g, a);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_netcfg_grouping(void **state)
+{
+	(void)state;
+	t_ipam_is("[]", NULL, NULL, NULL, NULL);
+	t_ipam_is("[{\"Subnet\":\"10.1.0.0/16\"}]", "10.1.0.0/16", NULL, NULL, NULL);
+	t_ipam_is("[{\"Subnet\":\"10.1.0.0/16\",\"IPRange\":\"10.1.1.0/24\",\"Gateway\":"
+		  "\"10.1.0.1\",\"AuxiliaryAddresses\":{\"h1\":\"10.1.0.5\",\"h2\":\"10.1.0.6\"}}]",
+		  "10.1.0.0/16", "10.1.1.0/24", "10.1.0.1", "h1=10.1.0.5 h2=10.1.0.6");
+	/* v4 and v6, values given in the other order than the subnets */
+	t_ipam_is(
+		"[{\"Subnet\":\"10.1.0.0/16\",\"IPRange\":\"10.1.2.0/24\",\"Gateway\":"
+		"\"10.1.0.254\",\"AuxiliaryAddresses\":{\"a\":\"10.1.0.9\"}},"
+		"{\"Subnet\":\"fd00:1::/64\",\"IPRange\":\"fd00:1::/80\",\"Gateway\":\"fd00:1::1\","
+		"\"AuxiliaryAddresses\":{\"b\":\"fd00:1::9\"}}]",
+		"10.1.0.0/16 fd00:1::/64", "fd00:1::/80 10.1.2.0/24", "fd00:1::1 10.1.0.254",
+		"b=fd00:1::9 a=10.1.0.9");
+	/* two v4 subnets: each value goes to its own */
+	t_ipam_is("[{\"Subnet\":\"10.1.0.0/16\",\"Gateway\":\"10.1.0.1\"},"
+		  "{\"Subnet\":\"10.2.0.0/16\",\"Gateway\":\"10.2.0.1\"}]",
+		  "10.1.0.0/16 10.2.0.0/16", NULL, "10.2.0.1 10.1.0.1", NULL);
+	/* host bits are the daemon's business */
+	t_ipam_is("[{\"Subnet\":\"10.1.2.3/16\",\"Gateway\":\"10.1.0.1\"}]", "10.1.2.3/16", NULL,
+		  "10.1.0.1", NULL);
+}
+
+static void test_netcfg_refusals(void **state)
+{
+	(void)state;
+	t_ipam_is("every ip-range or gateway must have a corresponding subnet", NULL, NULL,
+		  "10.1.0.1", NULL);
+	t_ipam_is("every ip-range or gateway must have a corresponding subnet", NULL, "10.1.0.0/24",
+		  NULL, NULL);
+	t_ipam_is("every ip-range or gateway must have a corresponding subnet", "10.1.0.0/16",
+		  "10.1.0.0/24 10.1.1.0/24", NULL, NULL);
+	t_ipam_is("cannot configure multiple ranges (10.1.1.0/24, 10.1.0.0/24) on the same "
+		  "subnet (10.1.0.0/16)",
+		  "10.1.0.0/16 10.2.0.0/16", "10.1.0.0/24 10.1.1.0/24", NULL, NULL);
+	t_ipam_is("cannot configure multiple gateways (10.1.0.2, 10.1.0.1) for the same subnet "
+		  "(10.1.0.0/16)",
+		  "10.1.0.0/16 10.2.0.0/16", NULL, "10.1.0.1 10.1.0.2", NULL);
+	t_ipam_is("multiple overlapping subnet configuration is not supported",
+		  "10.1.0.0/16 10.1.0.0/24", NULL, NULL, NULL);
+	t_ipam_is("multiple overlapping subnet configuration is not supported",
+		  "10.1.5.0/24 10.0.0.0/8", NULL, NULL, NULL);
+	t_ipam_is("multiple overlapping subnet configuration is not supported",
+		  "fd00::/64 fd00::/48", NULL, NULL, NULL);
+	t_ipam_is("no matching subnet for gateway 10.2.0.1", "10.1.0.0/16", NULL, "10.2.0.1", NULL);
+	t_ipam_is("no matching subnet for gateway fd00::1", "10.1.0.0/16", NULL, "fd00::1", NULL);
+	t_ipam_is("no matching subnet for gateway foo", "10.1.0.0/16", NULL, "foo", NULL);
+	t_ipam_is("no matching subnet for range 10.2.0.0/24", "10.1.0.0/16", "10.2.0.0/24", NULL,
+		  NULL);
+	t_ipam_is("no matching subnet for aux-address 10.2.0.1", "10.1.0.0/16", NULL, NULL,
+		  "a=10.2.0.1");
+	t_ipam_is("no matching subnet for aux-address ", "10.1.0.0/16", NULL, NULL, "a");
+	t_ipam_is("invalid subnet: invalid CIDR address: foo", "foo 10.1.0.0/16", NULL, NULL, NULL);
+	t_ipam_is("invalid CIDR address: 10.1.0.0/99", "10.1.0.0/16", "10.1.0.0/99", NULL, NULL);
+}
+
+static void test_netcfg_body(void **state)
+{
+	struct netcfg_opts o = {0};
+	struct berr *err = NULL;
+	json_t *body = NULL;
+	char *s;
+
+	(void)state;
+	strv_push(&o.subnets, "10.10.0.0/16");
+	strv_push(&o.gateways, "10.10.0.1");
+	strv_push(&o.opts, "mtu=1400");
+	strv_push(&o.labels, "a=b");
+	strv_push(&o.labels, "c");
+	strv_push(&o.ipam_opts, "foo=bar");
+	o.ipv6 = (struct opts_optbool){true, true};
+	o.internal = true;
+	assert_int_equal(netcfg_body("net1", &o, &body, NULL), 0);
+	s = json_dumps(body, JSON_COMPACT);
+	assert_string_equal(s, "{\"Driver\":\"bridge\",\"Scope\":\"\",\"EnableIPv6\":true,\"IPAM\":"
+			       "{\"Driver\":\"default\",\"Options\":{\"foo\":\"bar\"},\"Config\":"
+			       "[{\"Subnet\":\"10.10.0.0/16\",\"Gateway\":\"10.10.0.1\"}]},"
+			       "\"Internal\":true,\"Attachable\":false,\"Ingress\":false,"
+			       "\"ConfigOnly\":false,\"ConfigFrom\":null,\"Options\":{\"mtu\":"
+			       "\"1400\"},\"Labels\":{\"a\":\"b\",\"c\":\"\"},\"Name\":\"net1\","
+			       "\"CheckDuplicate\":true}");
+	free(s);
+	json_decref(body);
+	/* --ipv4=false is sent; a label without a name is refused */
+	o.ipv4 = (struct opts_optbool){true, false};
+	o.config_from = xstrdup("cfg");
+	assert_int_equal(netcfg_body("n", &o, &body, NULL), 0);
+	assert_true(json_is_false(json_object_get(body, "EnableIPv4")));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(body, "ConfigFrom"), "Network")),
+		"cfg");
+	json_decref(body);
+	strv_push(&o.labels, "=x");
+	assert_int_equal(netcfg_body("n", &o, &body, &err), -EINVAL);
+	assert_string_equal(berr_msg(err), "invalid label '=x': empty name");
+	berr_free(err);
+	free(o.config_from);
+	strv_done(&o.subnets);
+	strv_done(&o.gateways);
+	strv_done(&o.opts);
+	strv_done(&o.labels);
+	strv_done(&o.ipam_opts);
+}
+
+/* --- filters --- */
+
+static void test_filters(void **state)
+{
+	struct strv f = {0};
+	struct berr *err = NULL;
+	char *s = NULL;
+
+	(void)state;
+	assert_int_equal(format_filters_json(&f, &s, NULL), 0);
+	assert_null(s);
+	strv_push(&f, "label=env=dev");
+	strv_push(&f, "Name=net");
+	strv_push(&f, "label=team");
+	assert_int_equal(format_filters_json(&f, &s, NULL), 0);
+	assert_string_equal(s,
+			    "{\"label\":{\"env=dev\":true,\"team\":true},\"name\":{\"net\":true}}");
+	free(s);
+	strv_push(&f, "bogus");
+	assert_int_equal(format_filters_json(&f, &s, &err), -EINVAL);
+	assert_string_equal(berr_msg(err), "bad format of filter (expected name=value)");
+	berr_free(err);
+	strv_done(&f);
+}
+
+/* --- templates --- */
+
+static char *t_render(const char *text, const char *data)
+{
+	json_t *j = json_loads(data, 0, NULL);
+	struct berr *err = NULL;
+	struct tmpl *t = NULL;
+	char *out = NULL;
+
+	assert_non_null(j);
+	if (tmpl_parse(text, &t, &err) < 0 || tmpl_render(t, j, &out, &err) < 0)
+		out = xstrdup(berr_msg(err));
+	tmpl_free(t);
+	berr_free(err);
+	json_decref(j);
+	return out;
+}
+
+static void t_render_is(const char *want, const char *text, const char *data)
+{
+	char *got = t_render(text, data);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_tmpl(void **state)
+{
+	static const char *net = "{\"Name\":\"lab\",\"Id\":\"abc\",\"Internal\":true,\"MTU\":1400,"
+				 "\"Labels\":{\"env\":\"dev\",\"a\":\"1\"},\"Options\":{},"
+				 "\"IPAM\":{\"Config\":[{\"Subnet\":\"10.0.0.0/24\",\"Gateway\":"
+				 "\"10.0.0.1\"},{\"Subnet\":\"fd00::/64\"}]},\"N\":null}";
+
+	(void)state;
+	t_render_is("lab\tabc", "{{.Name}}\t{{.Id}}", net);
+	t_render_is("abc abc", "{{.ID}} {{.id}}", net); /* any case, as docker's fallback */
+	t_render_is("true 1400", "{{.Internal}} {{.MTU}}", net);
+	t_render_is("map[a:1 env:dev] dev dev",
+		    "{{.Labels}} {{.Labels.env}} {{index .Labels \"env\"}}", net);
+	t_render_is("{\"env\":\"dev\",\"a\":\"1\"}", "{{json .Labels}}", net);
+	t_render_is("10.0.0.0/24 via 10.0.0.1, fd00::/64 via , ",
+		    "{{range .IPAM.Config}}{{.Subnet}} via {{.Gateway}}, {{end}}", net);
+	t_render_is("yes", "{{if .Internal}}yes{{else}}no{{end}}", net);
+	t_render_is("none", "{{range .Options}}x{{else}}none{{end}}", net);
+	t_render_is("LAB 2", "{{.Name | upper}} {{len .IPAM.Config}}", net);
+	t_render_is("1,dev,", "{{range .Labels}}{{.}},{{end}}",
+		    "{\"Labels\":{\"b\":\"dev\",\"a\":\"1\"}}"
+		    "");
+	t_render_is("a-b 2", "{{join .L \"-\"}} {{split \"c-d\" \"-\" | len}}",
+		    "{\"L\":[\"a\",\"b\"]}");
+	t_render_is("x\ny", "{{- \"x\" }}\n  {{- \"\\n\" -}}  \n{{\"y\"}}", "{}");
+	t_render_is("<no value>|", "{{.N}}|{{.Missing}}", net);
+	t_render_is("dev ", "{{.Labels \"env\"}} {{.Labels \"nope\"}}", net);
+	t_render_is("lab", "{{with .Name}}{{.}}{{end}}", net);
+	t_render_is("template parsing error: unclosed action", "{{.Name", net);
+	t_render_is("template parsing error: unexpected EOF", "{{range .X}}", net);
+	t_render_is("template parsing error: template: :1: unexpected {{end}}", "{{end}}", net);
+	t_render_is("template parsing error: template: :1: function \"nope\" not defined",
+		    "{{nope .X}}", net);
+}
+
+static void test_tmpl_value_str(void **state)
+{
+	json_t *j = json_loads("[1.5, 3, \"s\", [true, false], null]", 0, NULL);
+	char *s = tmpl_value_str(j);
+
+	(void)state;
+	assert_string_equal(s, "[1.5 3 s [true false] <no value>]");
+	free(s);
+	json_decref(j);
+}
+
+/* --- tables, rows, formats --- */
+
+static void test_table_layout(void **state)
+{
+	struct table t;
+	char *s;
+
+	(void)state;
+	table_init(&t, 10, 3);
+	table_add(&t, "NETWORK ID\tNAME\tDRIVER\tSCOPE\n");
+	table_add(&t, "0123456789ab\tbridge\tbridge\tlocal\n");
+	table_add(&t, "ba9876543210\ta-long-network-name\tnull\tlocal\n");
+	s = table_render(&t);
+	assert_string_equal(s, "NETWORK ID     NAME                  DRIVER    SCOPE\n"
+			       "0123456789ab   bridge                bridge    local\n"
+			       "ba9876543210   a-long-network-name   null      local\n");
+	free(s);
+	table_done(&t);
+	/* a line without tabs ends a column block */
+	table_init(&t, 0, 1);
+	table_add(&t, "a\tx\nlong-cell\ty\nbreak\nb\tz\n");
+	s = table_render(&t);
+	assert_string_equal(s, "a         x\nlong-cell y\nbreak\nb z\n");
+	free(s);
+	table_done(&t);
+}
+
+static json_t *t_networks(void)
+{
+	return json_loads(
+		"[{\"Name\":\"net10\",\"Id\":\"1111111111111111aaaa\",\"Driver\":\"bridge\","
+		"\"Scope\":\"local\",\"Labels\":{\"env\":\"dev\",\"a\":\"\"},"
+		"\"Created\":\"2025-01-02T03:04:05.120000000Z\",\"EnableIPv6\":true},"
+		"{\"Name\":\"bridge\",\"Id\":\"2222222222222222bbbb\",\"Driver\":\"bridge\","
+		"\"Scope\":\"local\",\"Labels\":{},\"Created\":\"2025-01-02T03:04:05Z\"},"
+		"{\"Name\":\"net2\",\"Id\":\"3333333333333333cccc\",\"Driver\":\"null\","
+		"\"Scope\":\"local\",\"Internal\":true}]",
+		0, NULL);
+}
+
+/* network ls output for format over t_networks. */
+static char *t_ls(const char *format, bool quiet, bool no_trunc)
+{
+	json_t *list = t_networks(), *rows = network_ls_rows(list, no_trunc);
+	json_t *header = network_ls_header();
+	struct format_list fl = {
+		.format = format,
+		.def = quiet ? "{{.ID}}" : "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
+		.rows = rows,
+		.header = header,
+		.json_skip = "Label",
+	};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_int_equal(format_list_print(&fl, f, NULL), 0);
+	fclose(f);
+	json_decref(list);
+	json_decref(rows);
+	json_decref(header);
+	return out;
+}
+
+static void t_ls_is(const char *want, const char *format, bool quiet, bool no_trunc)
+{
+	char *got = t_ls(format, quiet, no_trunc);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_network_ls(void **state)
+{
+	(void)state;
+	t_ls_is("2222222222222222bbbb\n3333333333333333cccc\n1111111111111111aaaa\n", NULL, true,
+		true);
+	t_ls_is("NETWORK ID     NAME      DRIVER    SCOPE\n"
+		"222222222222   bridge    bridge    local\n"
+		"333333333333   net2      null      local\n"
+		"111111111111   net10     bridge    local\n",
+		NULL, false, false);
+	t_ls_is("222222222222\n333333333333\n111111111111\n", NULL, true, false);
+	t_ls_is("bridge\tfalse\nnet2\tfalse\nnet10\ttrue\n", "{{.Name}}\\t{{.IPv6}}", false, false);
+	t_ls_is("NAME      LABELS       LABEL\n"
+		"bridge                 \n"
+		"net2                   \n"
+		"net10     a=,env=dev   dev\n",
+		"table {{.Name}}\t{{.Labels}}\t{{.Label \"env\"}}", false, false);
+	t_ls_is("2025-01-02 03:04:05 +0000 UTC|false\n|true\n2025-01-02 03:04:05.12 +0000 "
+		"UTC|false\n",
+		"{{.CreatedAt}}|{{.Internal}}", false, false);
+}
+
+static void test_network_ls_json(void **state)
+{
+	char *got = t_ls("json", false, false);
+	char *first = xstrndup(got, strcspn(got, "\n"));
+
+	(void)state;
+	assert_string_equal(
+		first, "{\"CreatedAt\":\"2025-01-02 03:04:05 +0000 UTC\",\"Driver\":\"bridge\","
+		       "\"ID\":\"222222222222\",\"IPv4\":\"false\",\"IPv6\":\"false\","
+		       "\"Internal\":\"false\",\"Labels\":\"\",\"Name\":\"bridge\","
+		       "\"Scope\":\"local\"}");
+	free(first);
+	free(got);
+}
+
+static void test_format_helpers(void **state)
+{
+	char *s;
+	bool table;
+
+	(void)state;
+	s = format_bytes(16647405568.0);
+	assert_string_equal(s, "15.5GiB");
+	free(s);
+	s = format_bytes(512);
+	assert_string_equal(s, "512B");
+	free(s);
+	s = format_go_time("2025-01-02T03:04:05.123456789Z");
+	assert_string_equal(s, "2025-01-02 03:04:05.123456789 +0000 UTC");
+	free(s);
+	s = format_prepare("table {{.ID}}\\t{{.Name}} ", &table);
+	assert_true(table);
+	assert_string_equal(s, "{{.ID}}\t{{.Name}}");
+	free(s);
+	assert_true(format_natural_cmp("net2", "net10") < 0);
+	assert_true(format_natural_cmp("a", "b") < 0);
+	assert_true(format_natural_cmp("net", "net1") < 0);
+	assert_int_equal(format_natural_cmp("x1y", "x1y"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_opts_forms),
+		cmocka_unit_test(test_opts_short_cluster_and_bools),
+		cmocka_unit_test(test_opts_errors),
+		cmocka_unit_test(test_cmd_table),
+		cmocka_unit_test(test_netcfg_grouping),
+		cmocka_unit_test(test_netcfg_refusals),
+		cmocka_unit_test(test_netcfg_body),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_tmpl),
+		cmocka_unit_test(test_tmpl_value_str),
+		cmocka_unit_test(test_table_layout),
+		cmocka_unit_test(test_network_ls),
+		cmocka_unit_test(test_network_ls_json),
+		cmocka_unit_test(test_format_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
