@@ -1,0 +1,688 @@
+/* nl.c - routing netlink through libnl-route-3 (see nl.h).  Drivers and the
+ * controller call it from the job thread (or a helper thread inside a
+ * sandbox's namespace).  It is the only module that knows libnl: every
+ * failure leaves here as a negative errno value and a message that names
+ * the object, with the kernel's extended-ack text when it sent one. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+
+#include <netlink/netlink.h>
+#include <netlink/errno.h>
+#include <netlink/socket.h>
+#include <netlink/cache.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/route.h>
+
+#include "core/nl.h"
+#include "core/util.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* How often a dump is retried when the kernel flags it inconsistent (the
+ * table changed while it was being read). */
+#define NL_DUMP_TRIES 3
+
+#define NL_DEFAULT_MTU 1500
+
+/* What the kernel said about the last failed request of this thread. */
+struct nl_kernel_error {
+	int code;  /* positive errno, 0 when the kernel sent no error */
+	char *msg; /* extended-ack text, or NULL */
+};
+
+static __thread struct nl_sock *nl_sk;
+static __thread struct nl_kernel_error nl_kerr;
+
+static void nl_link_putp(struct rtnl_link **link)
+{
+	if (*link)
+		rtnl_link_put(*link);
+}
+
+static void nl_rtaddr_putp(struct rtnl_addr **addr)
+{
+	if (*addr)
+		rtnl_addr_put(*addr);
+}
+
+static void nl_naddr_putp(struct nl_addr **addr)
+{
+	if (*addr)
+		nl_addr_put(*addr);
+}
+
+static void nl_cache_freep(struct nl_cache **cache)
+{
+	if (*cache)
+		nl_cache_free(*cache);
+}
+
+#define _cleanup_link_	 _cleanup_(nl_link_putp)
+#define _cleanup_rtaddr_ _cleanup_(nl_rtaddr_putp)
+#define _cleanup_naddr_	 _cleanup_(nl_naddr_putp)
+#define _cleanup_cache_	 _cleanup_(nl_cache_freep)
+
+static void nl_kerr_reset(void)
+{
+	free(nl_kerr.msg);
+	nl_kerr.msg = NULL;
+	nl_kerr.code = 0;
+}
+
+/* The extended-ack message of an NLMSG_ERROR, or NULL.  libnl hands the
+ * error callback only the payload; the header sits right before it in the
+ * same receive buffer, and its flags say whether TLVs follow the payload
+ * (after the echoed request, unless the kernel capped it). */
+static char *nl_extack_msg(const struct nlmsgerr *e)
+{
+	const struct nlmsghdr *hdr = (const void *)((const char *)e - NLMSG_HDRLEN);
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+	struct nlattr *tlvs, *a;
+
+	if (!(hdr->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NULL;
+	if (!(hdr->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (off >= hdr->nlmsg_len)
+		return NULL;
+	tlvs = (struct nlattr *)((char *)hdr + off);
+	a = nla_find(tlvs, (int)(hdr->nlmsg_len - off), NLMSGERR_ATTR_MSG);
+	if (!a || nla_len(a) < 1)
+		return NULL;
+	return xstrndup(nla_data(a), (size_t)nla_len(a));
+}
+
+/* Error callback: remember the kernel's errno and text, then let libnl
+ * stop and return its own (lossy) code as usual. */
+static int nl_on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	(void)who, (void)arg;
+	nl_kerr_reset();
+	nl_kerr.code = -e->error;
+	nl_kerr.msg = nl_extack_msg(e);
+	return NL_STOP;
+}
+
+/* errno for a libnl code that did not come from a kernel reply. */
+static int nl_errno_of(int nlerr)
+{
+	static const int map[] = {
+		[NLE_FAILURE] = EIO,
+		[NLE_INTR] = EINTR,
+		[NLE_BAD_SOCK] = EBADF,
+		[NLE_AGAIN] = EAGAIN,
+		[NLE_NOMEM] = ENOMEM,
+		[NLE_EXIST] = EEXIST,
+		[NLE_INVAL] = EINVAL,
+		[NLE_RANGE] = ERANGE,
+		[NLE_MSGSIZE] = EMSGSIZE,
+		[NLE_OPNOTSUPP] = EOPNOTSUPP,
+		[NLE_AF_NOSUPPORT] = EAFNOSUPPORT,
+		[NLE_OBJ_NOTFOUND] = ENOENT,
+		[NLE_NOATTR] = ENODATA,
+		[NLE_MISSING_ATTR] = EINVAL,
+		[NLE_AF_MISMATCH] = EINVAL,
+		[NLE_SEQ_MISMATCH] = EPROTO,
+		[NLE_MSG_OVERFLOW] = EOVERFLOW,
+		[NLE_MSG_TRUNC] = EMSGSIZE,
+		[NLE_NOADDR] = EADDRNOTAVAIL,
+		[NLE_SRCRT_NOSUPPORT] = EOPNOTSUPP,
+		[NLE_MSG_TOOSHORT] = EPROTO,
+		[NLE_MSGTYPE_NOSUPPORT] = EOPNOTSUPP,
+		[NLE_OBJ_MISMATCH] = EINVAL,
+		[NLE_NOCACHE] = ENOENT,
+		[NLE_BUSY] = EBUSY,
+		[NLE_PROTO_MISMATCH] = EPROTONOSUPPORT,
+		[NLE_NOACCESS] = EACCES,
+		[NLE_PERM] = EPERM,
+		[NLE_PKTLOC_FILE] = ENOENT,
+		[NLE_PARSE_ERR] = EPROTO,
+		[NLE_NODEV] = ENODEV,
+		[NLE_IMMUTABLE] = EPERM,
+		[NLE_DUMP_INTR] = EAGAIN,
+		[NLE_ATTRSIZE] = EINVAL,
+	};
+
+	if (nlerr < 0)
+		nlerr = -nlerr;
+	if ((size_t)nlerr < ARRAY_SIZE(map) && map[nlerr])
+		return map[nlerr];
+	return EIO;
+}
+
+/* errno of a failed libnl call: the kernel's own value when it answered
+ * with one (libnl folds several into one code), else the mapped code. */
+static int nl_errno(int nlerr)
+{
+	return nl_kerr.code > 0 ? nl_kerr.code : nl_errno_of(nlerr);
+}
+
+/* Set *err to "<what>: <strerror>[: <kernel text>]" and return -errno. */
+static int nl_fail(struct berr **err, int nlerr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int nl_fail(struct berr **err, int nlerr, const char *fmt, ...)
+{
+	_cleanup_free_ char *what = NULL;
+	int code = nl_errno(nlerr);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (nl_kerr.msg)
+		return berr_set(err, code, "%s: %s: %s", what, strerror(code), nl_kerr.msg);
+	return berr_set(err, code, "%s: %s", what, strerror(code));
+}
+
+/* Ask for extended acks (the kernel's reason in words) and capped acks
+ * (an error does not echo the whole request back).  Older kernels lack
+ * them, which costs only the detail in messages. */
+static void nl_sock_ext_ack(struct nl_sock *sk)
+{
+	int one = 1;
+
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+}
+
+/* This thread's socket, opened on first use.  A netlink socket stays in
+ * the namespace it was opened in, whatever setns() the thread does later:
+ * hence nl_thread_done() before a thread changes namespace. */
+static int nl_thread_sock(struct nl_sock **ret, struct berr **err)
+{
+	struct nl_sock *sk = NULL;
+	int r;
+
+	nl_kerr_reset();
+	if (nl_sk) {
+		*ret = nl_sk;
+		return 0;
+	}
+	sk = nl_socket_alloc();
+	if (!sk)
+		return berr_set(err, ENOMEM, "cannot allocate a netlink socket");
+	/* libnl opens it with SOCK_CLOEXEC */
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0) {
+		nl_socket_free(sk);
+		return nl_fail(err, r, "cannot open a routing netlink socket");
+	}
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, nl_on_error, NULL);
+	nl_sock_ext_ack(sk);
+	nl_sk = sk;
+	*ret = sk;
+	return 0;
+}
+
+void nl_thread_done(void)
+{
+	if (nl_sk)
+		nl_socket_free(nl_sk);
+	nl_sk = NULL;
+	nl_kerr_reset();
+}
+
+int nl_ifname_validate(const char *name, struct berr **err)
+{
+	if (!name || !*name)
+		return berr_set(err, EINVAL, "interface name must not be empty");
+	if (strlen(name) > NL_IFNAME_MAX)
+		return berr_set(err, EINVAL,
+				"interface name \"%s\" is too long (at most %d characters)", name,
+				NL_IFNAME_MAX);
+	if (streq(name, ".") || streq(name, ".."))
+		return berr_set(err, EINVAL, "interface name \"%s\" is not allowed", name);
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
+			return berr_set(err, EINVAL,
+					"interface name \"%s\" contains invalid characters "
+					"('/', ':' and white space are not allowed)",
+					name);
+	return 0;
+}
+
+/* Look a link up by name in the kernel.  0 and *ret = NULL when absent. */
+static int nl_link_lookup(struct nl_sock *sk, const char *name, struct rtnl_link **ret,
+			  struct berr **err)
+{
+	struct rtnl_link *link = NULL;
+	int r;
+
+	/* rtnl_link_get_kernel installs its own error callback, so only
+	 * libnl's code tells "no such link" here */
+	r = rtnl_link_get_kernel(sk, 0, name, &link);
+	if (r == -NLE_NODEV || r == -NLE_OBJ_NOTFOUND) {
+		*ret = NULL;
+		return 0;
+	}
+	if (r < 0)
+		return nl_fail(err, r, "cannot look up link %s", name);
+	*ret = link;
+	return 0;
+}
+
+/* The kernel's link of that name, which must exist (ENODEV otherwise). */
+static int nl_link_need(struct nl_sock *sk, const char *name, struct rtnl_link **ret,
+			struct berr **err)
+{
+	struct rtnl_link *link = NULL;
+	int r;
+
+	r = nl_link_lookup(sk, name, &link, err);
+	if (r < 0)
+		return r;
+	if (!link)
+		return berr_set(err, ENODEV, "link %s not found", name);
+	*ret = link;
+	return 0;
+}
+
+int nl_bridge_add(const char *name, unsigned mtu, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = NULL;
+	struct nl_sock *sk = NULL;
+	int r;
+
+	r = nl_thread_sock(&sk, err);
+	if (r < 0)
+		return r;
+	link = rtnl_link_bridge_alloc();
+	if (!link)
+		return berr_set(err, ENOMEM, "cannot add bridge %s: out of memory", name);
+	rtnl_link_set_name(link, name);
+	if (mtu)
+		rtnl_link_set_mtu(link, mtu);
+	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_fail(err, r, "cannot add bridge %s", name);
+	return 0;
+}
+
+int nl_link_del(const char *name, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = NULL;
+	struct nl_sock *sk = NULL;
+	int r;
+
+	r = nl_thread_sock(&sk, err);
+	if (r < 0)
+		return r;
+	link = rtnl_link_alloc();
+	if (!link)
+		return berr_set(err, ENOMEM, "cannot delete link %s: out of memory", name);
+	rtnl_link_set_name(link, name);
+	r = rtnl_link_delete(sk, link);
+	if (r < 0 && nl_errno(r) != ENODEV)
+		return nl_fail(err, r, "cannot delete link %s", name);
+	return 0;
+}
+
+int nl_link_get(const char *name, int *ret_ifindex, char **ret_kind, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = NULL;
+	struct nl_sock *sk = NULL;
+	const char *kind;
+	int r;
+
+	r = nl_thread_sock(&sk, err);
+	if (r < 0)
+		return r;
+	r = nl_link_lookup(sk, name, &link, err);
+	if (r < 0 || !link)
+		return r;
+	if (ret_ifindex)
+		*ret_ifindex = rtnl_link_get_ifindex(link);
+	if (ret_kind) {
+		kind = rtnl_link_get_type(link);
+		*ret_kind = xstrdup(kind ? kind : "");
+	}
+	return 1;
+}
+
+/* Apply `changes` (flags, MTU) to the link called name. */
+static int nl_link_change(const char *name, struct rtnl_link *changes, const char *what,
+			  struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = NULL;
+	struct nl_sock *sk = NULL;
+	int r;
+
+	r = nl_thread_sock(&sk, err);
+	if (r < 0)
+		return r;
+	r = nl_link_need(sk, name, &link, err);
+	if (r < 0)
+		return berr_wrap(err, "cannot %s", what);
+	r = rtnl_link_change(sk, link, changes, 0);
+	if (r < 0)
+		return nl_fail(err, r, "cannot %s", what);
+	return 0;
+}
+
+int nl_link_set_up(const char *name, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *changes = rtnl_link_alloc();
+	_cleanup_free_ char *what = xasprintf("set link %s up", name);
+
+	if (!changes)
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	rtnl_link_set_flags(changes, IFF_UP);
+	return nl_link_change(name, changes, what, err);
+}
+
+int nl_link_set_mtu(const char *name, unsigned mtu, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *changes = rtnl_link_alloc();
+	_cleanup_free_ char *what = xasprintf("set MTU %u on link %s", mtu, name);
+
+	if (!changes)
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	rtnl_link_set_mtu(changes, mtu);
+	return nl_link_change(name, changes, what, err);
+}
+
+/* An rtnl_addr for addr/plen on ifindex.  NULL only on out-of-memory. */
+static struct rtnl_addr *nl_rtaddr_new(int ifindex, const struct ipaddr *addr, unsigned plen)
+{
+	_cleanup_rtaddr_ struct rtnl_addr *ra = rtnl_addr_alloc();
+	_cleanup_naddr_ struct nl_addr *local = NULL;
+
+	local = nl_addr_build(addr->family, addr->b, cidr_family_bytes(addr->family));
+	if (!ra || !local)
+		return NULL;
+	nl_addr_set_prefixlen(local, (int)plen);
+	rtnl_addr_set_ifindex(ra, ifindex);
+	if (rtnl_addr_set_local(ra, local) < 0)
+		return NULL;
+	rtnl_addr_set_prefixlen(ra, (int)plen);
+	return TAKE_PTR(ra);
+}
+
+int nl_addr_add(const char *ifname, const struct ipaddr *addr, unsigned plen, struct berr **err)
+{
+	_cleanup_rtaddr_ struct rtnl_addr *ra = NULL;
+	_cleanup_link_ struct rtnl_link *link = NULL;
+	char a[CIDR_STRLEN];
+	struct nl_sock *sk = NULL;
+	int r;
+
+	cidr_addr_str(addr, a);
+	r = nl_thread_sock(&sk, err);
+	if (r < 0)
+		return r;
+	r = nl_link_need(sk, ifname, &link, err);
+	if (r < 0)
+		return berr_wrap(err, "cannot add address %s/%u", a, plen);
+	ra = nl_rtaddr_new(rtnl_link_get_ifindex(link), addr, plen);
+	if (!ra)
+		return berr_set(err, ENOMEM, "cannot add address %s/%u: out of memory", a, plen);
+	/* no NLM_F_REPLACE: an address already there is left as it is */
+	r = rtnl_addr_add(sk, ra, 0);
+	if (r < 0 && nl_errno(r) != EEXIST)
+		return nl_fail(err, r, "cannot add address %s/%u to %s", a, plen, ifname);
+	return 0;
+}
+
+int nl_addr_del(const char *ifname, const struct ipaddr *addr, unsigned plen, struct berr **err)
+{
+	_cleanup_rtaddr_ struct rtnl_addr *ra = NULL;
+	_cleanup_link_ struct rtnl_link *link = NULL;
+	char a[CIDR_STRLEN];
+	struct nl_sock *sk = NULL;
+	int r;
+
+	cidr_addr_str(addr, a);
+	r = nl_thread_sock(&sk, err);
+	if (r < 0)
+		return r;
+	r = nl_link_lookup(sk, ifname, &link, err);
+	if (r < 0)
+		return berr_wrap(err, "cannot delete address %s/%u", a, plen);
+	if (!link)
+		return 0;
+	ra = nl_rtaddr_new(rtnl_link_get_ifindex(link), addr, plen);
+	if (!ra)
+		return berr_set(err, ENOMEM, "cannot delete address %s/%u: out of memory", a, plen);
+	r = rtnl_addr_delete(sk, ra, 0);
+	if (r < 0 && nl_errno(r) != EADDRNOTAVAIL && nl_errno(r) != ENODEV)
+		return nl_fail(err, r, "cannot delete address %s/%u from %s", a, plen, ifname);
+	return 0;
+}
+
+/* A libnl address as a prefix (host bits cleared).  false when it is not
+ * an IPv4/IPv6 address. */
+static bool nl_prefix_of(struct nl_addr *na, int plen, struct prefix *ret)
+{
+	int family = na ? nl_addr_get_family(na) : AF_UNSPEC;
+	struct prefix p = {0};
+
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	if (nl_addr_get_len(na) != cidr_family_bytes(family) || plen < 0 ||
+	    (unsigned)plen > cidr_family_bits(family))
+		return false;
+	p.addr.family = family;
+	memcpy(p.addr.b, nl_addr_get_binary_addr(na), cidr_family_bytes(family));
+	p.len = (unsigned)plen;
+	cidr_prefix_mask(&p);
+	*ret = p;
+	return true;
+}
+
+/* Prefixes that never clash with a network's subnet: loopback, link-local
+ * and multicast.  Default routes are left out by nl_prefix_set_add. */
+static bool nl_prefix_ignored(const struct prefix *p)
+{
+	static const char *const ignored[] = {
+		"127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "::1/128", "fe80::/10", "ff00::/8",
+	};
+	struct prefix q;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
+		if (cidr_parse_prefix(ignored[i], &q, NULL) == 0 && cidr_prefix_within(&q, p))
+			return true;
+	return false;
+}
+
+/* The set being built by nl_prefixes_in_use: no duplicates. */
+struct nl_prefix_set {
+	struct prefix *v;
+	size_t n, cap;
+	const int *except; /* ifindexes to ignore */
+	size_t n_except;
+};
+
+static void nl_prefix_set_add(struct nl_prefix_set *s, const struct prefix *p)
+{
+	if (p->len == 0 || nl_prefix_ignored(p))
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].len == p->len && cidr_addr_eq(&s->v[i].addr, &p->addr))
+			return;
+	xgrow(&s->v, &s->cap, s->n + 1, sizeof(*s->v));
+	s->v[s->n++] = *p;
+}
+
+static bool nl_prefix_set_excepts(const struct nl_prefix_set *s, int ifindex)
+{
+	for (size_t i = 0; i < s->n_except; i++)
+		if (s->except[i] == ifindex)
+			return true;
+	return false;
+}
+
+/* Cache iterator: the network of one address. */
+static void nl_collect_addr(struct nl_object *obj, void *data)
+{
+	struct rtnl_addr *ra = (struct rtnl_addr *)obj;
+	struct nl_prefix_set *s = data;
+	struct prefix p;
+
+	if (nl_prefix_set_excepts(s, rtnl_addr_get_ifindex(ra)))
+		return;
+	if (nl_prefix_of(rtnl_addr_get_local(ra), rtnl_addr_get_prefixlen(ra), &p))
+		nl_prefix_set_add(s, &p);
+}
+
+/* A route whose every next hop leaves through an excepted link. */
+static bool nl_route_excepted(const struct nl_prefix_set *s, struct rtnl_route *rt)
+{
+	int n = rtnl_route_get_nnexthops(rt);
+
+	if (n == 0 || s->n_except == 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (!nl_prefix_set_excepts(s,
+					   rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(rt, i))))
+			return false;
+	return true;
+}
+
+/* Cache iterator: the destination of one main-table route. */
+static void nl_collect_route(struct nl_object *obj, void *data)
+{
+	struct rtnl_route *rt = (struct rtnl_route *)obj;
+	struct nl_prefix_set *s = data;
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	struct prefix p;
+
+	if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || !dst)
+		return;
+	switch (rtnl_route_get_type(rt)) {
+	case RTN_LOCAL:
+	case RTN_BROADCAST:
+	case RTN_ANYCAST:
+	case RTN_MULTICAST:
+		return;
+	}
+	if (nl_route_excepted(s, rt))
+		return;
+	if (nl_prefix_of(dst, nl_addr_get_prefixlen(dst), &p))
+		nl_prefix_set_add(s, &p);
+}
+
+/* Dump addresses (route == false) or routes of a family into a cache,
+ * retrying when the kernel flags the dump as interrupted by a change. */
+static int nl_table_dump(struct nl_sock *sk, bool route, int family, struct nl_cache **ret,
+			 struct berr **err)
+{
+	int r = 0;
+
+	for (int i = 0; i < NL_DUMP_TRIES; i++) {
+		nl_kerr_reset();
+		if (route)
+			r = rtnl_route_alloc_cache(sk, family, 0, ret);
+		else
+			r = rtnl_addr_alloc_cache(sk, ret);
+		if (r != -NLE_DUMP_INTR)
+			break;
+	}
+	if (r < 0)
+		return nl_fail(err, r, "cannot list %s", route ? "routes" : "addresses");
+	return 0;
+}
+
+/* ifindexes of the links named in except that exist. */
+static int nl_except_indexes(struct nl_sock *sk, const char *const *except, int **ret,
+			     size_t *ret_n, struct berr **err)
+{
+	_cleanup_free_ int *v = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+
+	for (size_t i = 0; except && except[i]; i++) {
+		_cleanup_link_ struct rtnl_link *link = NULL;
+
+		r = nl_link_lookup(sk, except[i], &link, err);
+		if (r < 0)
+			return r;
+		if (!link)
+			continue;
+		xgrow(&v, &cap, n + 1, sizeof(*v));
+		v[n++] = rtnl_link_get_ifindex(link);
+	}
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+int nl_prefixes_in_use(const char *const *except, struct prefix **ret, size_t *ret_n,
+		       struct berr **err)
+{
+	_cleanup_cache_ struct nl_cache *addrs = NULL, *routes = NULL;
+	_cleanup_free_ int *except_idx = NULL;
+	struct nl_prefix_set s = {0};
+	struct nl_sock *sk = NULL;
+	int r;
+
+	r = nl_thread_sock(&sk, err);
+	if (r < 0)
+		return r;
+	r = nl_except_indexes(sk, except, &except_idx, &s.n_except, err);
+	if (r < 0)
+		return r;
+	s.except = except_idx;
+	r = nl_table_dump(sk, false, AF_UNSPEC, &addrs, err);
+	if (r < 0)
+		return r;
+	r = nl_table_dump(sk, true, AF_UNSPEC, &routes, err);
+	if (r < 0)
+		return r;
+	nl_cache_foreach(addrs, nl_collect_addr, &s);
+	nl_cache_foreach(routes, nl_collect_route, &s);
+	*ret = s.v;
+	*ret_n = s.n;
+	return 0;
+}
+
+/* Cache iterator: the main-table IPv4 default route with the lowest
+ * metric, as the kernel would pick it. */
+static void nl_find_default(struct nl_object *obj, void *data)
+{
+	struct rtnl_route *rt = (struct rtnl_route *)obj, **best = data;
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+
+	if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_type(rt) != RTN_UNICAST ||
+	    (dst && nl_addr_get_prefixlen(dst) != 0) || rtnl_route_get_nnexthops(rt) < 1)
+		return;
+	if (!*best || rtnl_route_get_priority(rt) < rtnl_route_get_priority(*best))
+		*best = rt;
+}
+
+int nl_default_route_mtu(unsigned *ret, struct berr **err)
+{
+	_cleanup_cache_ struct nl_cache *routes = NULL;
+	_cleanup_link_ struct rtnl_link *link = NULL;
+	struct rtnl_route *best = NULL;
+	struct nl_sock *sk = NULL;
+	int ifindex, r;
+
+	r = nl_thread_sock(&sk, err);
+	if (r < 0)
+		return r;
+	r = nl_table_dump(sk, true, AF_INET, &routes, err);
+	if (r < 0)
+		return r;
+	nl_cache_foreach(routes, nl_find_default, &best);
+	if (!best) {
+		*ret = NL_DEFAULT_MTU;
+		return 0;
+	}
+	ifindex = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(best, 0));
+	r = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+	if (r < 0)
+		return nl_fail(err, r, "cannot look up link %d of the default route", ifindex);
+	*ret = rtnl_link_get_mtu(link) ? rtnl_link_get_mtu(link) : NL_DEFAULT_MTU;
+	return 0;
+}

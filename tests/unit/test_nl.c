@@ -1,0 +1,538 @@
+/* test_nl.c - core/nl.c and the bridge, host and null drivers against the
+ * kernel.  The test process moves itself into a network namespace of its
+ * own (unshare(CLONE_NEWNET)) before anything else, so the machine's own
+ * namespace is never touched; without root, the kernel tests are skipped
+ * and only the pure checks run.  Kernel state is read back through libc
+ * (if_nametoindex, ioctl, getifaddrs) rather than through the code under
+ * test; routes are made with ip(8). */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/berr.h"
+#include "core/network.h"
+#include "core/nl.h"
+#include "core/util.h"
+#include "drivers/driver.h"
+
+/* The test process is in a namespace it made: kernel tests may run. */
+static bool have_ns;
+
+#define NEED_NS()                                                                                  \
+	do {                                                                                       \
+		if (!have_ns)                                                                      \
+			skip();                                                                    \
+	} while (0)
+
+static struct ipaddr addr(const char *s)
+{
+	struct ipaddr a;
+
+	assert_int_equal(cidr_parse_addr(s, &a, NULL), 0);
+	return a;
+}
+
+static struct prefix prefix(const char *s)
+{
+	struct prefix p;
+
+	assert_int_equal(cidr_parse_prefix(s, &p, NULL), 0);
+	return p;
+}
+
+/* ifreq flags or MTU of a link, read with an ioctl in this namespace. */
+static int link_ioctl(const char *name, unsigned long req)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r;
+
+	assert_true(fd >= 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	r = ioctl(fd, req, &ifr);
+	close(fd);
+	assert_int_equal(r, 0);
+	return req == SIOCGIFMTU ? ifr.ifr_mtu : ifr.ifr_flags;
+}
+
+static int link_mtu(const char *name)
+{
+	return link_ioctl(name, SIOCGIFMTU);
+}
+
+static bool link_up(const char *name)
+{
+	return link_ioctl(name, SIOCGIFFLAGS) & IFF_UP;
+}
+
+/* How many times address a (with plen) is on link name. */
+static int addr_count(const char *name, const char *a, unsigned plen)
+{
+	struct ifaddrs *ifa, *i;
+	struct ipaddr want = addr(a), got;
+	int n = 0;
+
+	assert_int_equal(getifaddrs(&ifa), 0);
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || !streq(i->ifa_name, name) ||
+		    i->ifa_addr->sa_family != want.family)
+			continue;
+		memset(&got, 0, sizeof(got));
+		got.family = want.family;
+		if (want.family == AF_INET)
+			memcpy(got.b, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+		else
+			memcpy(got.b, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+		if (!cidr_addr_eq(&got, &want))
+			continue;
+		if (want.family == AF_INET) {
+			uint32_t m = ((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr;
+
+			n += (unsigned)__builtin_popcount(m) == plen;
+		} else {
+			n++;
+		}
+	}
+	freeifaddrs(ifa);
+	return n;
+}
+
+/* Number of links in this namespace. */
+static int link_count(void)
+{
+	struct if_nameindex *v = if_nameindex(), *i;
+	int n = 0;
+
+	assert_non_null(v);
+	for (i = v; i->if_index; i++)
+		n++;
+	if_freenameindex(v);
+	return n;
+}
+
+static bool exists(const char *name)
+{
+	return if_nametoindex(name) != 0;
+}
+
+/* Run an ip(8) command line in this namespace. */
+static void ip(const char *args)
+{
+	_cleanup_free_ char *cmd = xasprintf("ip %s", args);
+
+	assert_int_equal(system(cmd), 0);
+}
+
+static bool has_prefix(const struct prefix *v, size_t n, const char *s)
+{
+	struct prefix p = prefix(s);
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].len == p.len && cidr_addr_eq(&v[i].addr, &p.addr))
+			return true;
+	return false;
+}
+
+static void test_ifname(void **state)
+{
+	struct berr *err = NULL;
+
+	(void)state;
+	assert_int_equal(nl_ifname_validate("a23456789012345", NULL), 0);
+	assert_int_equal(nl_ifname_validate("br-0", NULL), 0);
+	assert_int_equal(nl_ifname_validate("...", NULL), 0);
+	assert_int_equal(nl_ifname_validate("a234567890123456", &err), -EINVAL);
+	assert_string_equal(err->msg, "interface name \"a234567890123456\" is too long "
+				      "(at most 15 characters)");
+	berr_freep(&err);
+	assert_int_equal(nl_ifname_validate("a/b", &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "\"a/b\" contains invalid characters"));
+	berr_freep(&err);
+	assert_int_equal(nl_ifname_validate("a:b", NULL), -EINVAL);
+	assert_int_equal(nl_ifname_validate("a b", NULL), -EINVAL);
+	assert_int_equal(nl_ifname_validate("a\tb", NULL), -EINVAL);
+	assert_int_equal(nl_ifname_validate("", &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "empty"));
+	berr_freep(&err);
+	assert_int_equal(nl_ifname_validate(".", NULL), -EINVAL);
+	assert_int_equal(nl_ifname_validate("..", NULL), -EINVAL);
+}
+
+static void test_link(void **state)
+{
+	struct berr *err = NULL;
+	char *kind = NULL;
+	int ifindex = 0;
+
+	(void)state;
+	NEED_NS();
+	assert_int_equal(nl_link_get("tb0", &ifindex, &kind, NULL), 0);
+	assert_null(kind);
+	assert_int_equal(nl_bridge_add("tb0", 0, NULL), 0);
+	assert_int_equal(nl_link_get("tb0", &ifindex, &kind, NULL), 1);
+	assert_string_equal(kind, "bridge");
+	assert_int_equal(ifindex, (int)if_nametoindex("tb0"));
+	free(kind);
+	assert_false(link_up("tb0"));
+	assert_int_equal(nl_bridge_add("tb0", 0, &err), -EEXIST);
+	assert_string_equal(err->msg, "cannot add bridge tb0: File exists");
+	berr_freep(&err);
+	assert_int_equal(nl_link_get("lo", NULL, &kind, NULL), 1);
+	assert_string_equal(kind, "");
+	free(kind);
+	assert_int_equal(nl_link_del("tb0", NULL), 0);
+	assert_false(exists("tb0"));
+	assert_int_equal(nl_link_del("tb0", NULL), 0);
+	assert_int_equal(nl_link_set_up("tb0", &err), -ENODEV);
+	assert_non_null(strstr(err->msg, "tb0"));
+	berr_freep(&err);
+}
+
+static void test_addr_mtu(void **state)
+{
+	struct ipaddr a4 = addr("10.77.1.1"), a6 = addr("fd00:77::1");
+	struct berr *err = NULL;
+
+	(void)state;
+	NEED_NS();
+	assert_int_equal(nl_bridge_add("tb0", 1400, NULL), 0);
+	assert_int_equal(link_mtu("tb0"), 1400);
+	assert_int_equal(nl_link_set_mtu("tb0", 1300, NULL), 0);
+	assert_int_equal(link_mtu("tb0"), 1300);
+	assert_int_equal(nl_link_set_mtu("tb0", 10, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "tb0"));
+	berr_freep(&err);
+	assert_int_equal(nl_link_set_up("tb0", NULL), 0);
+	assert_true(link_up("tb0"));
+	assert_int_equal(nl_addr_add("tb0", &a4, 24, NULL), 0);
+	assert_int_equal(nl_addr_add("tb0", &a4, 24, NULL), 0);
+	assert_int_equal(addr_count("tb0", "10.77.1.1", 24), 1);
+	assert_int_equal(nl_addr_add("tb0", &a6, 64, NULL), 0);
+	assert_int_equal(nl_addr_add("tb0", &a6, 64, NULL), 0);
+	assert_int_equal(addr_count("tb0", "fd00:77::1", 64), 1);
+	assert_int_equal(nl_addr_add("tb0", &a4, 33, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "10.77.1.1/33"));
+	berr_freep(&err);
+	assert_int_equal(nl_addr_del("tb0", &a4, 24, NULL), 0);
+	assert_int_equal(addr_count("tb0", "10.77.1.1", 24), 0);
+	assert_int_equal(nl_addr_del("tb0", &a4, 24, NULL), 0);
+	assert_int_equal(nl_addr_del("tb0", &a6, 64, NULL), 0);
+	assert_int_equal(nl_addr_del("tb0", &a6, 64, NULL), 0);
+	assert_int_equal(nl_link_del("tb0", NULL), 0);
+	assert_int_equal(nl_addr_add("tb0", &a4, 24, &err), -ENODEV);
+	assert_non_null(strstr(err->msg, "tb0"));
+	berr_freep(&err);
+	assert_int_equal(nl_addr_del("tb0", &a4, 24, NULL), 0);
+}
+
+static void test_prefixes(void **state)
+{
+	const char *const except[] = {"tb1", "nosuch0", NULL};
+	struct ipaddr gw = addr("10.77.2.1"), ll = addr("169.254.5.5"), a6 = addr("fd00:78::1");
+	struct prefix *v;
+	unsigned mtu;
+	size_t n;
+
+	(void)state;
+	NEED_NS();
+	assert_int_equal(nl_default_route_mtu(&mtu, NULL), 0);
+	assert_int_equal(mtu, 1500);
+	assert_int_equal(nl_bridge_add("tb1", 1450, NULL), 0);
+	assert_int_equal(nl_addr_add("tb1", &gw, 24, NULL), 0);
+	assert_int_equal(nl_addr_add("tb1", &ll, 16, NULL), 0);
+	assert_int_equal(nl_addr_add("tb1", &a6, 64, NULL), 0);
+	assert_int_equal(nl_link_set_up("tb1", NULL), 0);
+	ip("route add 10.98.0.0/16 dev tb1");
+	ip("route add blackhole 10.99.0.0/16");
+	ip("route add default dev tb1");
+	ip("-6 route add default dev tb1");
+
+	assert_int_equal(nl_prefixes_in_use(NULL, &v, &n, NULL), 0);
+	assert_true(has_prefix(v, n, "10.77.2.0/24"));
+	assert_true(has_prefix(v, n, "10.98.0.0/16"));
+	assert_true(has_prefix(v, n, "10.99.0.0/16"));
+	assert_true(has_prefix(v, n, "fd00:78::/64"));
+	for (size_t i = 0; i < n; i++) {
+		assert_int_not_equal(v[i].len, 0);
+		assert_false(cidr_overlaps(&v[i], &(struct prefix){addr("127.0.0.0"), 8}));
+		assert_false(cidr_overlaps(&v[i], &(struct prefix){addr("169.254.0.0"), 16}));
+		assert_false(cidr_overlaps(&v[i], &(struct prefix){addr("fe80::"), 10}));
+		assert_false(cidr_overlaps(&v[i], &(struct prefix){addr("::1"), 128}));
+		for (size_t j = 0; j < i; j++)
+			assert_false(v[i].len == v[j].len && cidr_addr_eq(&v[i].addr, &v[j].addr));
+	}
+	free(v);
+
+	assert_int_equal(nl_prefixes_in_use(except, &v, &n, NULL), 0);
+	assert_false(has_prefix(v, n, "10.77.2.0/24"));
+	assert_false(has_prefix(v, n, "10.98.0.0/16"));
+	assert_false(has_prefix(v, n, "fd00:78::/64"));
+	assert_true(has_prefix(v, n, "10.99.0.0/16"));
+	free(v);
+
+	assert_int_equal(nl_default_route_mtu(&mtu, NULL), 0);
+	assert_int_equal(mtu, 1450);
+	ip("route del blackhole 10.99.0.0/16");
+	assert_int_equal(nl_link_del("tb1", NULL), 0);
+	assert_int_equal(nl_default_route_mtu(&mtu, NULL), 0);
+	assert_int_equal(mtu, 1500);
+}
+
+/* A bridge network as the controller would hand it over after IPAM. */
+static struct network *bridge_net(const char *id, const char *subnet, const char *gw)
+{
+	struct network *net = net_new();
+
+	snprintf(net->id, sizeof(net->id), "%s", id);
+	net->name = xstrdup("n");
+	net->driver_name = xstrdup("bridge");
+	net->driver = &bridge_driver;
+	net->ipam = xcalloc(1, sizeof(*net->ipam));
+	net->n_ipam = 1;
+	net->ipam[0].subnet = prefix(subnet);
+	net->ipam[0].has_gateway = gw != NULL;
+	if (gw)
+		net->ipam[0].gateway = addr(gw);
+	return net;
+}
+
+static void set_option(struct network *net, const char *key, const char *value)
+{
+	json_object_set_new(net->options, key, json_string(value));
+}
+
+static void test_bridge_driver(void **state)
+{
+	struct network *net;
+	const char *br = "br-0123456789ab";
+	int links;
+
+	(void)state;
+	NEED_NS();
+	net = bridge_net("0123456789abcdef0123", "10.80.0.0/24", "10.80.0.1");
+	links = link_count();
+	set_option(net, "com.docker.network.driver.mtu", "1400");
+	assert_int_equal(bridge_driver.network_validate(net, NULL), 0);
+	assert_int_equal(bridge_driver.network_create(net, NULL), 0);
+	assert_true(exists(br));
+	assert_true(link_up(br));
+	assert_int_equal(link_mtu(br), 1400);
+	assert_int_equal(addr_count(br, "10.80.0.1", 24), 1);
+	assert_int_equal(link_count(), links + 1);
+
+	assert_int_equal(bridge_driver.network_restore(net, NULL), 0);
+	assert_int_equal(bridge_driver.network_restore(net, NULL), 0);
+	assert_int_equal(link_count(), links + 1);
+	assert_int_equal(addr_count(br, "10.80.0.1", 24), 1);
+
+	assert_int_equal(nl_link_del(br, NULL), 0);
+	assert_int_equal(bridge_driver.network_restore(net, NULL), 0);
+	assert_true(link_up(br));
+	assert_int_equal(link_mtu(br), 1400);
+	assert_int_equal(addr_count(br, "10.80.0.1", 24), 1);
+
+	assert_int_equal(bridge_driver.network_delete(net, NULL), 0);
+	assert_false(exists(br));
+	assert_int_equal(bridge_driver.network_delete(net, NULL), 0);
+	assert_int_equal(link_count(), links);
+	net_free(net);
+}
+
+static void test_bridge_refused(void **state)
+{
+	static const char *const bad_mtu[] = {"abc", "", "67", "65536", "1500x", "-1"};
+	struct network *net;
+	struct berr *err = NULL;
+	int links;
+
+	(void)state;
+	NEED_NS();
+	net = bridge_net("fedcba9876543210", "10.81.0.0/24", "10.81.0.1");
+	links = link_count();
+	set_option(net, "com.docker.network.bridge.name", "a-very-long-name0");
+	assert_int_equal(bridge_driver.network_validate(net, &err), -EINVAL);
+	assert_string_equal(err->msg, "interface name \"a-very-long-name0\" is too long "
+				      "(at most 15 characters)");
+	berr_freep(&err);
+	assert_int_equal(link_count(), links);
+
+	set_option(net, "com.docker.network.bridge.name", "lab0");
+	for (size_t i = 0; i < ARRAY_SIZE(bad_mtu); i++) {
+		set_option(net, "com.docker.network.driver.mtu", bad_mtu[i]);
+		assert_int_equal(bridge_driver.network_validate(net, &err), -EINVAL);
+		assert_non_null(strstr(err->msg, "invalid MTU number"));
+		berr_freep(&err);
+	}
+	set_option(net, "com.docker.network.driver.mtu", "68");
+	assert_int_equal(bridge_driver.network_validate(net, NULL), 0);
+	set_option(net, "com.docker.network.bridge.enable_icc", "maybe");
+	assert_int_equal(bridge_driver.network_validate(net, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "enable_icc"));
+	berr_freep(&err);
+	set_option(net, "com.docker.network.bridge.enable_icc", "false");
+	set_option(net, "com.docker.network.bridge.enable_ip_masquerade", "nope");
+	assert_int_equal(bridge_driver.network_validate(net, NULL), -EINVAL);
+	set_option(net, "com.docker.network.bridge.enable_ip_masquerade", "1");
+	assert_int_equal(bridge_driver.network_validate(net, NULL), 0);
+	assert_int_equal(link_count(), links);
+	net_free(net);
+}
+
+static void test_bridge_name_option(void **state)
+{
+	struct network *net;
+	struct network *dup;
+	struct berr *err = NULL;
+
+	(void)state;
+	NEED_NS();
+	net = bridge_net("aaaaaaaaaaaaaaaaaaaa", "10.82.0.0/24", "10.82.0.254");
+	dup = bridge_net("bbbbbbbbbbbbbbbbbbbb", "10.83.0.0/24", "10.83.0.1");
+	set_option(net, "com.docker.network.bridge.name", "lab0");
+	assert_int_equal(bridge_driver.network_validate(net, NULL), 0);
+	assert_int_equal(bridge_driver.network_create(net, NULL), 0);
+	assert_true(link_up("lab0"));
+	assert_false(exists("br-aaaaaaaaaaaa"));
+	assert_int_equal(addr_count("lab0", "10.82.0.254", 24), 1);
+
+	set_option(dup, "com.docker.network.bridge.name", "lab0");
+	assert_int_equal(bridge_driver.network_validate(dup, &err), -EEXIST);
+	assert_non_null(strstr(err->msg, "lab0"));
+	berr_freep(&err);
+
+	/* the default bridge adopts a bridge an earlier run left */
+	dup->predefined = true;
+	assert_int_equal(bridge_driver.network_validate(dup, NULL), 0);
+	assert_int_equal(bridge_driver.network_create(dup, NULL), 0);
+	assert_int_equal(addr_count("lab0", "10.83.0.1", 24), 1);
+	assert_int_equal(addr_count("lab0", "10.82.0.254", 24), 1);
+
+	assert_int_equal(bridge_driver.network_delete(net, NULL), 0);
+	assert_false(exists("lab0"));
+	net_free(net);
+	net_free(dup);
+}
+
+static void test_bridge_not_a_bridge(void **state)
+{
+	struct network *net;
+	struct berr *err = NULL;
+
+	(void)state;
+	NEED_NS();
+	net = bridge_net("cccccccccccccccccccc", "10.84.0.0/24", "10.84.0.1");
+	ip("link add lab1 type veth peer name lab1p");
+	set_option(net, "com.docker.network.bridge.name", "lab1");
+	net->predefined = true;
+	assert_int_equal(bridge_driver.network_validate(net, &err), -EEXIST);
+	assert_non_null(strstr(err->msg, "lab1 exists and is not a bridge"));
+	berr_freep(&err);
+	assert_int_equal(bridge_driver.network_restore(net, NULL), -EEXIST);
+	assert_int_equal(bridge_driver.network_delete(net, NULL), 0);
+	assert_true(exists("lab1"));
+	assert_int_equal(nl_link_del("lab1", NULL), 0);
+	assert_false(exists("lab1p"));
+	net_free(net);
+}
+
+static void test_bridge_default_mtu_and_rollback(void **state)
+{
+	struct network *net;
+	const char *br = "br-dddddddddddd";
+	struct berr *err = NULL;
+	int links;
+
+	(void)state;
+	NEED_NS();
+	net = bridge_net("dddddddddddddddddddd", "10.85.0.0/24", "10.85.0.1");
+	assert_int_equal(nl_bridge_add("up0", 1420, NULL), 0);
+	assert_int_equal(nl_link_set_up("up0", NULL), 0);
+	ip("route add default dev up0");
+	assert_int_equal(bridge_driver.network_create(net, NULL), 0);
+	assert_int_equal(link_mtu(br), 1420);
+	assert_int_equal(bridge_driver.network_delete(net, NULL), 0);
+
+	/* a gateway the kernel refuses: the new bridge goes away again */
+	links = link_count();
+	net->ipam[0].subnet.len = 33;
+	assert_int_equal(bridge_driver.network_create(net, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, br));
+	berr_freep(&err);
+	assert_false(exists(br));
+	assert_int_equal(link_count(), links);
+	assert_int_equal(nl_link_del("up0", NULL), 0);
+	net_free(net);
+}
+
+static void test_host_null(void **state)
+{
+	struct network *net = net_new();
+	struct berr *err = NULL;
+
+	(void)state;
+	assert_int_equal(host_driver.network_validate(net, &err), -EPERM);
+	assert_string_equal(err->msg, "only one instance of \"host\" network is allowed");
+	berr_freep(&err);
+	assert_int_equal(null_driver.network_validate(net, &err), -EPERM);
+	assert_string_equal(err->msg, "only one instance of \"null\" network is allowed");
+	berr_freep(&err);
+	net->predefined = true;
+	assert_int_equal(host_driver.network_validate(net, NULL), 0);
+	assert_int_equal(null_driver.network_validate(net, NULL), 0);
+	assert_true(host_driver.no_ipam && null_driver.no_ipam);
+	assert_null(host_driver.network_create);
+	assert_null(null_driver.network_delete);
+	net_free(net);
+}
+
+/* Root: move into a fresh network namespace with lo up. */
+static void enter_namespace(void)
+{
+	struct berr *err = NULL;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "test_nl: not root or no unshare(CLONE_NEWNET): kernel tests "
+				"skipped\n");
+		return;
+	}
+	if (nl_link_set_up("lo", &err) < 0) {
+		fprintf(stderr, "test_nl: %s\n", berr_msg(err));
+		berr_free(err);
+		return;
+	}
+	have_ns = true;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ifname),
+		cmocka_unit_test(test_host_null),
+		cmocka_unit_test(test_link),
+		cmocka_unit_test(test_addr_mtu),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_bridge_driver),
+		cmocka_unit_test(test_bridge_refused),
+		cmocka_unit_test(test_bridge_name_option),
+		cmocka_unit_test(test_bridge_not_a_bridge),
+		cmocka_unit_test(test_bridge_default_mtu_and_rollback),
+	};
+	int r;
+
+	enter_namespace();
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	nl_thread_done();
+	return r;
+}
