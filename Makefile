@@ -10,7 +10,7 @@ PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libcap jansson libevent li
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -D_GNU_SOURCE $(WARN) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARN) -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -27,28 +27,35 @@ UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 .PHONY: all deps demo check unit integration compat bench asan format format-check clean
 all: $(B)/berthd $(B)/berth
 
+# Quiet unless V=1.
+Q        := $(if $(V),,@)
+
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/libberth.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(B)/berthd: $(B)/obj/core/main.o $(B)/libberth.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/libberthcli.a: $(CLI_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(B)/berth: $(B)/obj/cli/main.o $(B)/libberthcli.a $(B)/libberth.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests link both libraries: everything but the two main()s.
 $(B)/tests/%: tests/unit/%.c $(B)/libberthcli.a $(B)/libberth.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(B)/libberthcli.a $(B)/libberth.a \
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(B)/libberthcli.a $(B)/libberth.a \
 		$(LDLIBS) -lcmocka
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(B)/obj/core/main.d $(B)/obj/cli/main.d $(UNITS:=.d)

@@ -29,13 +29,13 @@ snapshot() {
 # refused STATUS MESSAGE-PART BODY: POST /networks/create must fail like that
 # and change nothing.
 refused() {
-	local status=$1 msg=$2 body=$3 before after
+	local want=$1 msg=$2 body=$3 before after
 	before=$(snapshot)
 	run api POST /networks/create "$body"
 	echo "$output"
-	[ "${lines[-1]}" = "HTTP $status" ]
-	[[ $output == *"$msg"* ]]
+	[ "${lines[-1]}" = "HTTP $want" ]
 	[[ ${lines[0]} == '{"message":'* ]]
+	[[ $(echo "${lines[0]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["message"])') == *"$msg"* ]]
 	after=$(snapshot)
 	[ "$before" = "$after" ]
 }
@@ -48,7 +48,7 @@ refused() {
 	[[ $output == *" bridge "*" bridge "*" local"* ]]
 	[[ $output == *" host "*" host "*" local"* ]]
 	[[ $output == *" none "*" null "*" local"* ]]
-	ip -n "$NS" -j -d link show berth0 | grep -q '"kind":"bridge"'
+	ip -n "$NS" -j -d link show berth0 | grep -q '"info_kind":"bridge"'
 	ip -n "$NS" -o addr show dev berth0 | grep -q 'inet 172.17.0.1/16'
 	run berth network inspect -f '{{json .Options}}' bridge
 	[[ $output == *'"com.docker.network.bridge.default_bridge":"true"'* ]]
@@ -61,7 +61,7 @@ refused() {
 	id=$output
 	[[ $id =~ ^[0-9a-f]{64}$ ]]
 	br=br-${id:0:12}
-	ip -n "$NS" -j -d link show "$br" | grep -q '"kind":"bridge"'
+	ip -n "$NS" -j -d link show "$br" | grep -q '"info_kind":"bridge"'
 	ip -n "$NS" -j link show "$br" | grep -q '"mtu":1400'
 	ip -n "$NS" -o addr show dev "$br" | grep -q 'inet 172.18.0.1/16'
 	run berth network inspect net1
@@ -104,7 +104,7 @@ refused() {
 
 @test "automatic subnets follow the default pools and skip routes in the namespace" {
 	# something already routed where the next pool would be
-	ip -n "$NS" link add dummy0 type dummy
+	ip -n "$NS" link add dummy0 type bridge
 	ip -n "$NS" addr add 172.18.5.1/24 dev dummy0
 	ip -n "$NS" link set dummy0 up
 	run berth network create a1
@@ -137,7 +137,7 @@ refused() {
 	berth network create --subnet 10.30.0.0/16 first
 	refused 403 "Pool overlaps" '{"Name":"b","IPAM":{"Config":[{"Subnet":"10.30.128.0/17"}]}}'
 	refused 403 "Pool overlaps" '{"Name":"b","IPAM":{"Config":[{"Subnet":"10.0.0.0/8"}]}}'
-	ip -n "$NS" link add dummy0 type dummy
+	ip -n "$NS" link add dummy0 type bridge
 	ip -n "$NS" addr add 10.99.0.1/24 dev dummy0
 	ip -n "$NS" link set dummy0 up
 	refused 403 "in use in the daemon's network namespace" '{"Name":"b","IPAM":{"Config":[{"Subnet":"10.99.0.0/16"}]}}'
@@ -176,7 +176,14 @@ refused() {
 	refused 400 "invalid JSON" '[1,2]'
 	refused 400 "must be a string" '{"Name":["x"]}'
 	refused 400 "must be an object" '{"Name":"b","Labels":["x"]}'
-	run api POST /networks/create "$(python3 -c 'print("{\"Name\":\"big\",\"Labels\":{\"x\":\"" + "a"*1100000 + "\"}}")')"
+	python3 -c 'print("{\"Name\":\"big\",\"Labels\":{\"x\":\"" + "a"*1100000 + "\"}}")' >"$TMP/big.json"
+	run curl -s --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+		--data-binary @"$TMP/big.json" -w '\nHTTP %{http_code}' http://localhost/networks/create
+	[ "${lines[-1]}" = "HTTP 413" ]
+	# the same, chunked (no Content-Length to refuse it early)
+	run curl -s --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+		-H 'Transfer-Encoding: chunked' --data-binary @"$TMP/big.json" \
+		-w '\nHTTP %{http_code}' http://localhost/networks/create
 	[ "${lines[-1]}" = "HTTP 413" ]
 	# not HTTP at all: 400, and the connection is closed
 	run python3 -c 'import socket,sys
