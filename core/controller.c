@@ -135,13 +135,14 @@ static bool ctl_is_predefined_name(const char *name)
 
 /* Prefixes routed in the daemon's namespace that are not our own networks'
  * (our bridges carry our subnets: those are IPAM's business). */
-static int ctl_host_prefixes(struct ctl *ctl, struct prefix **ret, size_t *ret_n, struct berr **err)
+static int ctl_host_prefixes(struct ctl *ctl, int family, struct prefix **ret, size_t *ret_n,
+			     struct berr **err)
 {
 	struct prefix *all = NULL;
 	size_t n_all = 0, n = 0;
 	int r;
 
-	r = nl_prefixes_in_use(NULL, &all, &n_all, err);
+	r = nl_prefixes_in_use(family, NULL, &all, &n_all, err);
 	if (r < 0)
 		return berr_wrap(err, "cannot list the routes of the daemon's namespace");
 	for (size_t i = 0; i < n_all; i++) {
@@ -310,7 +311,15 @@ static int ctl_net_addresses(struct ctl *ctl, struct network *net, struct berr *
 	if (net->driver->no_ipam)
 		return 0;
 	if (net->driver->routed_subnets) {
-		r = ctl_host_prefixes(ctl, &host, &n_host, err);
+		bool v4 = ctl_has_family(net, AF_INET), v6 = ctl_has_family(net, AF_INET6);
+
+		/* dump only the families the network uses: the IPv6 table of a
+		 * namespace with many bridges is large */
+		r = ctl_host_prefixes(ctl,
+				      v4 && v6 ? AF_UNSPEC
+				      : v6     ? AF_INET6
+					       : AF_INET,
+				      &host, &n_host, err);
 		if (r == 0)
 			r = ctl_check_routed(net, host, n_host, err);
 	}

@@ -16,6 +16,8 @@
 #include <netlink/errno.h>
 #include <netlink/socket.h>
 #include <netlink/cache.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
@@ -194,6 +196,8 @@ static void nl_sock_ext_ack(struct nl_sock *sk)
 
 	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* dump requests carry real headers, so the kernel can filter them */
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 }
 
 /* This thread's socket, opened on first use.  A netlink socket stays in
@@ -572,19 +576,55 @@ static void nl_collect_route(struct nl_object *obj, void *data)
 		nl_prefix_set_add(s, &p);
 }
 
-/* Dump addresses (route == false) or routes of a family into a cache,
- * retrying when the kernel flags the dump as interrupted by a change. */
+/* Send a dump request whose header is hdr (hdr_len bytes), main-table
+ * filtered for routes, and parse the answer into a cache of type cache_name.
+ * The socket has strict checking on, so the kernel filters the dump itself
+ * (only the main table: the local table holds two routes per address). */
+static int nl_dump_cache(struct nl_sock *sk, int type, void *hdr, size_t hdr_len,
+			 const char *cache_name, struct nl_cache **ret)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_msg *msg;
+	int r;
+
+	msg = nlmsg_alloc_simple(type, NLM_F_DUMP);
+	if (!msg)
+		return -NLE_NOMEM;
+	r = nlmsg_append(msg, hdr, hdr_len, NLMSG_ALIGNTO);
+	if (r >= 0 && type == RTM_GETROUTE)
+		r = nla_put_u32(msg, RTA_TABLE, RT_TABLE_MAIN);
+	if (r >= 0)
+		r = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (r >= 0)
+		r = nl_cache_alloc_name(cache_name, &cache);
+	if (r >= 0)
+		r = nl_cache_pickup(sk, cache);
+	if (r < 0) {
+		if (cache)
+			nl_cache_free(cache);
+		return r;
+	}
+	*ret = cache;
+	return 0;
+}
+
+/* Dump the addresses (route == false) or main-table routes of a family
+ * into a cache, retrying when the kernel flags the dump as interrupted by
+ * a change. */
 static int nl_table_dump(struct nl_sock *sk, bool route, int family, struct nl_cache **ret,
 			 struct berr **err)
 {
+	struct rtmsg rtm = {.rtm_family = (unsigned char)family, .rtm_table = RT_TABLE_MAIN};
+	struct ifaddrmsg ifa = {.ifa_family = (unsigned char)family};
 	int r = 0;
 
 	for (int i = 0; i < NL_DUMP_TRIES; i++) {
 		nl_kerr_reset();
 		if (route)
-			r = rtnl_route_alloc_cache(sk, family, 0, ret);
+			r = nl_dump_cache(sk, RTM_GETROUTE, &rtm, sizeof(rtm), "route/route", ret);
 		else
-			r = rtnl_addr_alloc_cache(sk, ret);
+			r = nl_dump_cache(sk, RTM_GETADDR, &ifa, sizeof(ifa), "route/addr", ret);
 		if (r != -NLE_DUMP_INTR)
 			break;
 	}
@@ -617,7 +657,7 @@ static int nl_except_indexes(struct nl_sock *sk, const char *const *except, int 
 	return 0;
 }
 
-int nl_prefixes_in_use(const char *const *except, struct prefix **ret, size_t *ret_n,
+int nl_prefixes_in_use(int family, const char *const *except, struct prefix **ret, size_t *ret_n,
 		       struct berr **err)
 {
 	_cleanup_cache_ struct nl_cache *addrs = NULL, *routes = NULL;
@@ -633,10 +673,10 @@ int nl_prefixes_in_use(const char *const *except, struct prefix **ret, size_t *r
 	if (r < 0)
 		return r;
 	s.except = except_idx;
-	r = nl_table_dump(sk, false, AF_UNSPEC, &addrs, err);
+	r = nl_table_dump(sk, false, family, &addrs, err);
 	if (r < 0)
 		return r;
-	r = nl_table_dump(sk, true, AF_UNSPEC, &routes, err);
+	r = nl_table_dump(sk, true, family, &routes, err);
 	if (r < 0)
 		return r;
 	nl_cache_foreach(addrs, nl_collect_addr, &s);

@@ -33,11 +33,12 @@ int nl_addr_add(const char *ifname, const struct ipaddr *addr, unsigned plen, st
 /* Delete addr/plen from a link; absent is success. */
 int nl_addr_del(const char *ifname, const struct ipaddr *addr, unsigned plen, struct berr **err);
 
-/* Every prefix in use in this namespace: the networks of addresses on links
- * and the destinations of routes (main table), both families, without
- * default routes, link-local and loopback.  Links whose names are in
+/* Every prefix of a family (AF_INET, AF_INET6 or AF_UNSPEC for both) in use
+ * in this namespace: the networks of addresses on links and the
+ * destinations of routes (main table), without default routes, link-local
+ * and loopback.  Links whose names are in
  * `except` (NULL-terminated, may be NULL) are ignored.  Caller frees *ret. */
-int nl_prefixes_in_use(const char *const *except, struct prefix **ret, size_t *ret_n,
+int nl_prefixes_in_use(int family, const char *const *except, struct prefix **ret, size_t *ret_n,
 		       struct berr **err);
 
 /* MTU of the device of the IPv4 default route; 1500 when there is none. */

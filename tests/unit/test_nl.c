@@ -259,7 +259,7 @@ static void test_prefixes(void **state)
 	ip("route add default dev tb1");
 	ip("-6 route add default dev tb1");
 
-	assert_int_equal(nl_prefixes_in_use(NULL, &v, &n, NULL), 0);
+	assert_int_equal(nl_prefixes_in_use(AF_UNSPEC, NULL, &v, &n, NULL), 0);
 	assert_true(has_prefix(v, n, "10.77.2.0/24"));
 	assert_true(has_prefix(v, n, "10.98.0.0/16"));
 	assert_true(has_prefix(v, n, "10.99.0.0/16"));
@@ -275,7 +275,7 @@ static void test_prefixes(void **state)
 	}
 	free(v);
 
-	assert_int_equal(nl_prefixes_in_use(except, &v, &n, NULL), 0);
+	assert_int_equal(nl_prefixes_in_use(AF_UNSPEC, except, &v, &n, NULL), 0);
 	assert_false(has_prefix(v, n, "10.77.2.0/24"));
 	assert_false(has_prefix(v, n, "10.98.0.0/16"));
 	assert_false(has_prefix(v, n, "fd00:78::/64"));
