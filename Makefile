@@ -6,7 +6,8 @@
 #   make bench      benchmarks (figures, not verdicts)
 
 CC       ?= cc
-PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libcap jansson libevent libevent_pthreads libcurl
+PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libcap jansson libevent libevent_pthreads libcurl \
+            libarchive
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g
@@ -17,7 +18,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # build/ is the normal build; build-asan/ the sanitizer build that make check runs.
 B        ?= build
 LIB_SRC  := $(sort $(wildcard core/*.c drivers/*.c ipam/*.c runtime/*.c))
-LIB_SRC  := $(filter-out core/main.c,$(LIB_SRC))
+LIB_SRC  := $(filter-out core/main.c runtime/shim-main.c,$(LIB_SRC))
 CLI_SRC  := $(filter-out cli/main.c,$(sort $(wildcard cli/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -25,7 +26,8 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all deps demo check unit integration compat bench asan format format-check clean
-all: $(B)/berthd $(B)/berth
+SHIM     := $(if $(wildcard runtime/shim-main.c),$(B)/berth-shim)
+all: $(B)/berthd $(B)/berth $(SHIM)
 
 # Quiet unless V=1.
 Q        := $(if $(V),,@)
@@ -40,6 +42,10 @@ $(B)/libberth.a: $(LIB_OBJ)
 	$(Q)ar rcs $@ $^
 
 $(B)/berthd: $(B)/obj/core/main.o $(B)/libberth.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/berth-shim: $(B)/obj/runtime/shim-main.o $(B)/libberth.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -58,7 +64,8 @@ $(B)/tests/%: tests/unit/%.c $(B)/libberthcli.a $(B)/libberth.a
 	$(Q)$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(B)/libberthcli.a $(B)/libberth.a \
 		$(LDLIBS) -lcmocka
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(B)/obj/core/main.d $(B)/obj/cli/main.d $(UNITS:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(B)/obj/core/main.d $(B)/obj/cli/main.d \
+	$(B)/obj/runtime/shim-main.d $(UNITS:=.d)
 
 deps:
 	@scripts/deps.sh
@@ -66,7 +73,7 @@ deps:
 # The sanitizer build: same sources, own directory.
 asan:
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
-		build-asan/berthd build-asan/berth $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
+		build-asan/berthd build-asan/berth $(SHIM:$(B)/%=build-asan/%) $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
 
 unit: asan
 	@set -e; for t in $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%); do \

@@ -141,6 +141,19 @@ void api_job_submit(struct api *api, struct http_req *req, api_job_fn run, void 
 	jobq_push(api->jobq, &aj->job);
 }
 
+bool api_spool_body(const char *method, const char *url)
+{
+	unsigned version;
+	_cleanup_free_ char *path = xstrndup(url, strcspn(url, "?"));
+	const char *p = router_strip_version(path, &version);
+
+	if (streq(method, "POST"))
+		return streq(p, "/images/create") || streq(p, "/images/load");
+	if (streq(method, "PUT"))
+		return strprefix(p, "/containers/") && strstr(p, "/archive");
+	return false;
+}
+
 void api_handle(struct http_req *req, void *data)
 {
 	struct api *api = data;

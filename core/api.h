@@ -36,6 +36,9 @@ struct api {
 extern const struct api_route api_system_routes[];
 extern const struct api_route api_network_routes[];
 
+/* Requests whose bodies are tar streams, spooled to a file by http.c. */
+bool api_spool_body(const char *method, const char *url);
+
 /* The http handler: routes one request. */
 void api_handle(struct http_req *req, void *data);
 

@@ -8,7 +8,9 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <sys/mman.h>
 #include <http_parser.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -41,6 +43,8 @@ struct http_req {
 	bool in_value; /* the last header callback was a value */
 	char *body;
 	size_t body_len, body_cap;
+	int spool_fd; /* >= 0: the body goes to this unlinked file instead */
+	uint64_t spooled;
 	bool head;
 	bool streaming;
 	char *reply_headers; /* "Name: value\r\n" lines for this reply only */
@@ -127,6 +131,8 @@ static void http_req_free(struct http_req *req)
 	http_fields_free(req->hdrs, req->n_hdrs);
 	free(req->body);
 	free(req->reply_headers);
+	if (req->spool_fd >= 0)
+		close(req->spool_fd);
 	free(req);
 }
 
@@ -181,6 +187,7 @@ static int http_on_message_begin(http_parser *p)
 	http_req_free(conn->cur);
 	conn->cur = xcalloc(1, sizeof(*conn->cur));
 	conn->cur->conn = conn;
+	conn->cur->spool_fd = -1;
 	return 0;
 }
 
@@ -218,15 +225,60 @@ static int http_on_header_value(http_parser *p, const char *at, size_t n)
 	return 0;
 }
 
+/* Routes that take large bodies (tar streams) get them in a temp file. */
+static int http_spool_open(struct http_conn *conn, struct http_req *req)
+{
+	const struct http_config *cfg = &conn->srv->cfg;
+
+	if (!cfg->spool_body || !req->url ||
+	    !cfg->spool_body(http_method_str(conn->parser.method), req->url))
+		return 0;
+	req->spool_fd = open(cfg->spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (req->spool_fd < 0) {
+		log_error("http: cannot spool a request body in %s: %m", cfg->spool_dir);
+		conn->error_status = 500;
+		return -1;
+	}
+	return 1;
+}
+
 static int http_on_headers_complete(http_parser *p)
 {
 	struct http_conn *conn = p->data;
+	int spool;
 
 	conn->cur->head = p->method == HTTP_HEAD;
+	spool = http_spool_open(conn, conn->cur);
+	if (spool < 0)
+		return -1;
 	/* ULLONG_MAX means "no Content-Length" */
-	if (p->content_length != ULLONG_MAX && p->content_length > conn->srv->cfg.max_body) {
+	if (p->content_length != ULLONG_MAX &&
+	    p->content_length > (spool ? conn->srv->cfg.max_spool : conn->srv->cfg.max_body)) {
 		conn->error_status = 413;
 		return -1;
+	}
+	return 0;
+}
+
+static int http_spool_write(struct http_conn *conn, struct http_req *req, const char *at, size_t n)
+{
+	if (req->spooled + n > conn->srv->cfg.max_spool) {
+		conn->error_status = 413;
+		return -1;
+	}
+	while (n) {
+		ssize_t w = write(req->spool_fd, at, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			log_error("http: cannot spool a request body: %m");
+			conn->error_status = errno == ENOSPC ? 413 : 500;
+			return -1;
+		}
+		at += w;
+		n -= (size_t)w;
+		req->spooled += (uint64_t)w;
 	}
 	return 0;
 }
@@ -236,6 +288,8 @@ static int http_on_body(http_parser *p, const char *at, size_t n)
 	struct http_conn *conn = p->data;
 	struct http_req *req = conn->cur;
 
+	if (req->spool_fd >= 0)
+		return http_spool_write(conn, req, at, n);
 	if (req->body_len + n > conn->srv->cfg.max_body) {
 		conn->error_status = 413;
 		return -1;
@@ -353,6 +407,32 @@ const char *http_req_body(const struct http_req *req, size_t *ret_len)
 {
 	*ret_len = req->body_len;
 	return req->body ? req->body : "";
+}
+
+int http_req_body_fd(const struct http_req *req, int *ret_fd)
+{
+	int fd;
+
+	if (req->spool_fd >= 0) {
+		_cleanup_free_ char *path = xasprintf("/proc/self/fd/%d", req->spool_fd);
+
+		/* a new open file, so the reader has its own offset */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		*ret_fd = fd;
+		return 0;
+	}
+	fd = memfd_create("body", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (req->body_len && write(fd, req->body, req->body_len) != (ssize_t)req->body_len) {
+		close(fd);
+		return -EIO;
+	}
+	lseek(fd, 0, SEEK_SET);
+	*ret_fd = fd;
+	return 0;
 }
 
 /* Status line and the headers every response carries. */

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/berr.h"
 
@@ -21,8 +22,13 @@ typedef void (*http_handler_fn)(struct http_req *req, void *data);
 
 struct http_config {
 	const char *socket_path;
-	unsigned socket_mode;	   /* e.g. 0660 */
-	size_t max_body;	   /* bytes; larger bodies get 413 */
+	unsigned socket_mode; /* e.g. 0660 */
+	size_t max_body;      /* bytes kept in memory; larger bodies get 413 */
+	/* Requests for which spool_body(method, url) is true have their body
+	 * written to an unlinked file in spool_dir, up to max_spool bytes. */
+	bool (*spool_body)(const char *method, const char *url);
+	const char *spool_dir;
+	uint64_t max_spool;
 	unsigned idle_timeout_s;   /* close connections idle this long */
 	const char *extra_headers; /* "Name: value\r\n" lines put on every response */
 	http_handler_fn handler;
@@ -44,6 +50,9 @@ const char *http_req_query(const struct http_req *req, const char *key);
 /* A header value (name compared case-insensitively), or NULL. */
 const char *http_req_header(const struct http_req *req, const char *name);
 const char *http_req_body(const struct http_req *req, size_t *ret_len);
+/* The body as a file descriptor at offset 0 (its own open file: spooled
+ * bodies are reopened, small ones copied to a memfd).  Caller closes. */
+int http_req_body_fd(const struct http_req *req, int *ret_fd);
 
 /* A header for this request's reply only (call before replying). */
 void http_req_add_reply_header(struct http_req *req, const char *name, const char *value);

@@ -142,6 +142,7 @@ static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int daemon_start(struct daemon *d, struct berr **err)
 {
+	_cleanup_free_ char *spool_dir = xasprintf("%s/tmp", d->cfg.root);
 	struct ctl_config cc = {
 		.root = d->cfg.root,
 		.exec_root = d->cfg.exec_root,
@@ -154,6 +155,9 @@ static int daemon_start(struct daemon *d, struct berr **err)
 		.socket_path = d->cfg.socket_path,
 		.socket_mode = 0660,
 		.max_body = 1 << 20,
+		.spool_body = api_spool_body,
+		.spool_dir = spool_dir,
+		.max_spool = (uint64_t)64 << 30,
 		.idle_timeout_s = 120,
 		.extra_headers = "Api-Version: " API_VERSION "\r\n"
 				 "Ostype: linux\r\n"
@@ -165,6 +169,7 @@ static int daemon_start(struct daemon *d, struct berr **err)
 	int r;
 
 	if ((r = daemon_mkdirs(d->cfg.root, 0700, err)) < 0 ||
+	    (r = daemon_mkdirs(spool_dir, 0700, err)) < 0 ||
 	    (r = daemon_mkdirs(d->cfg.exec_root, 0700, err)) < 0 ||
 	    (r = daemon_lock_root(d, err)) < 0 || (r = daemon_write_pid(d, err)) < 0)
 		return r;

@@ -1,0 +1,74 @@
+/* image.h - the image and layer store.  An image is a stack of read-only
+ * layers, each unpacked once under <root>/layers/<layer-id>/ (shared by every
+ * image that uses it), plus a config (Env, Cmd, Entrypoint, WorkingDir,
+ * User, ExposedPorts, Labels) and names (repo:tag).  Metadata lives in
+ * <root>/images/<id>.json through the store.  Callers: the image API
+ * handlers (job thread) and the container code (layer paths, config). */
+#ifndef BERTH_IMAGE_H
+#define BERTH_IMAGE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/berr.h"
+
+struct store;
+struct img_store;
+
+struct image {
+	char id[72];	/* "sha256:<64 hex>" of the config */
+	char **tags;	/* "busybox:latest", NULL-terminated */
+	char **layers;	/* layer ids, bottom first, NULL-terminated */
+	json_t *config; /* Docker's image Config object (Env, Cmd, ...) */
+	struct timespec created;
+	char *comment;
+	char *parent; /* image id it was committed from, or NULL */
+	int64_t size; /* bytes of all layers */
+};
+
+int img_store_open(const char *root, struct store *store, struct img_store **ret,
+		   struct berr **err);
+void img_store_free(struct img_store *is);
+
+/* Import a tar stream read from fd as a one-layer image (docker import):
+ * changes are Dockerfile-like lines ("CMD [\"/bin/sh\"]", "ENV A=b", ...),
+ * ref "repo[:tag]" or NULL.  Entries that escape the layer (.., absolute
+ * paths, symlinks leading out, device nodes when not root) are refused; a
+ * partly written layer is removed. */
+int img_import(struct img_store *is, int fd, const char *ref, char *const *changes,
+	       const char *message, struct image **ret, struct berr **err);
+
+/* Docker's lookup: name[:tag] (default tag latest), full id, id prefix
+ * (with or without "sha256:").  Borrowed. ENOENT "No such image: x". */
+int img_find(struct img_store *is, const char *ref, struct image **ret, struct berr **err);
+
+/* Add a tag; moves it from another image if taken. */
+int img_tag(struct img_store *is, struct image *img, const char *ref, struct berr **err);
+
+/* Remove a tag or, when it is the last one (or ref is an id), the image and
+ * the layers no other image uses.  in_use: the image is a container's; refused
+ * (EBUSY, Docker's message) unless force.  ret_deleted: Docker's
+ * [{"Untagged": ...}, {"Deleted": ...}] list. */
+int img_remove(struct img_store *is, const char *ref, bool force, bool in_use, json_t **ret_deleted,
+	       struct berr **err);
+
+/* Directories of an image's layers, top first (for overlayfs lowerdir).
+ * NULL-terminated; caller frees the array and the strings. */
+char **img_layer_dirs(struct img_store *is, const struct image *img);
+
+/* Commit a container's upper dir as a new layer on top of img. */
+int img_commit(struct img_store *is, const struct image *img, const char *upper_dir,
+	       const char *ref, json_t *config, const char *comment, struct image **ret,
+	       struct berr **err);
+
+/* API shapes: GET /images/json entries and GET /images/{name}/json. */
+json_t *img_to_summary_json(const struct image *img, int containers);
+json_t *img_to_inspect_json(const struct image *img);
+
+/* Iterate (borrowed). */
+size_t img_count(struct img_store *is);
+struct image *img_at(struct img_store *is, size_t i);
+
+#endif

@@ -1,0 +1,117 @@
+/* runtime.h - berth's own container runtime, as seen by berthd.
+ *
+ * A container runs under `berth-shim`, a small supervisor that outlives
+ * berthd.  berthd describes the container in a struct rt_spec, and the
+ * runtime writes it as <state>/config.json and starts the shim on it.  The
+ * shim sets up namespaces, the overlayfs root, mounts, cgroups,
+ * capabilities and the user, execs the command, keeps its output in a
+ * json-file log, reaps it, and records how it ended in <state>/exit.json.
+ *
+ *   <state> = <exec-root>/containers/<id>   config.json shim.pid shim.sock exit.json
+ *   <bundle> = <root>/containers/<id>       upper/ work/ rootfs/ <id>-json.log
+ *
+ * Callers: the controller (job thread) and main.c (restore).  Everything
+ * here is blocking with short timeouts; nothing runs on the loop thread
+ * except rt_exit_fd() watching. */
+#ifndef BERTH_RUNTIME_H
+#define BERTH_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/berr.h"
+
+enum rt_net_mode {
+	RT_NET_NONE, /* a new network namespace with lo up */
+	RT_NET_HOST, /* the daemon's network namespace */
+	RT_NET_PATH, /* join the namespace bind-mounted at net_path */
+};
+
+enum rt_mount_type {
+	RT_MOUNT_BIND,
+	RT_MOUNT_TMPFS,
+};
+
+struct rt_mount {
+	enum rt_mount_type type;
+	char *source; /* host path (bind) */
+	char *target; /* path inside the container */
+	bool readonly;
+	char *options; /* tmpfs options ("size=64m,mode=1777"), or NULL */
+};
+
+struct rt_spec {
+	char id[65];
+	char **args; /* argv, NULL-terminated, args[0] resolved in PATH of env */
+	char **env;  /* "K=V", NULL-terminated */
+	char *cwd;   /* "/" when NULL */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* supplementary groups */
+	size_t n_groups;
+	char *hostname;
+	bool tty;
+	bool open_stdin;
+	char **lower_dirs; /* image layers, top first; NULL-terminated */
+	char *bundle;	   /* <root>/containers/<id>: upper/, work/, rootfs/ live here */
+	bool readonly_rootfs;
+	struct rt_mount *mounts;
+	size_t n_mounts;
+	char **cap_add; /* "NET_ADMIN", "ALL", NULL-terminated; applied after Docker's default set */
+	char **cap_drop;
+	bool privileged;
+	enum rt_net_mode net_mode;
+	char *net_path;	     /* RT_NET_PATH: the netns file */
+	char *cgroup_parent; /* "berth" by default */
+	int64_t memory;	     /* bytes, 0 = unlimited */
+	int64_t nano_cpus;   /* 1e9 = one CPU, 0 = unlimited */
+	int64_t cpu_shares;  /* 0 = default */
+	int64_t pids_limit;  /* 0 = unlimited */
+	char *log_path;	     /* json-file log */
+	char *hosts_path;    /* files bind-mounted on /etc/hosts, /etc/resolv.conf, /etc/hostname */
+	char *resolv_path;
+	char *hostname_path;
+	bool init; /* a reaping pid 1 (--init) */
+};
+
+struct rt_exit {
+	int exit_code; /* 128 + signal when killed by a signal */
+	bool oom_killed;
+	struct timespec finished;
+};
+
+void rt_spec_done(struct rt_spec *spec);
+json_t *rt_spec_to_json(const struct rt_spec *spec);
+int rt_spec_from_json(json_t *obj, struct rt_spec *ret, struct berr **err);
+
+/* Start the container: write <state>/config.json, start berth-shim (found
+ * next to berthd, or $BERTH_SHIM), and wait until the command has been
+ * exec'ed or has failed to start (the error then says why: "executable
+ * file not found", "no such user", a mount that failed, ...).  shim_path
+ * NULL: next to /proc/self/exe.  Nothing is left behind on failure. */
+int rt_start(const char *shim_path, const char *state_dir, const struct rt_spec *spec,
+	     pid_t *ret_pid, struct berr **err);
+
+/* Send a signal to the container's main process (ESRCH when it is gone). */
+int rt_kill(const char *state_dir, int sig, struct berr **err);
+
+/* A file descriptor that becomes readable (EOF) when the container has
+ * exited and exit.json is written; the loop watches it.  Caller closes. */
+int rt_exit_fd(const char *state_dir, int *ret_fd, struct berr **err);
+
+/* How the container ended; ENOENT while it is still running. */
+int rt_exit_read(const char *state_dir, struct rt_exit *ret, struct berr **err);
+
+/* Is the shim of this state dir alive (after a daemon restart)?  *ret_pid
+ * gets the container's pid when it still runs. */
+bool rt_alive(const char *state_dir, pid_t *ret_pid);
+
+/* After exit: tell the shim to go, remove the state dir, unmount the
+ * rootfs.  Idempotent. */
+int rt_delete(const char *state_dir, struct berr **err);
+
+#endif
