@@ -41,6 +41,12 @@ $(B)/libberth.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
+# The version API reports the commit and the build time.
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD_TIME := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+$(B)/obj/core/api-system.o: override CFLAGS += -DBERTH_GIT_COMMIT='"$(GIT_COMMIT)"' \
+	-DBERTH_BUILD_TIME='"$(BUILD_TIME)"'
+
 $(B)/berthd: $(B)/obj/core/main.o $(B)/libberth.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -14,6 +14,9 @@
 #ifndef BERTH_GIT_COMMIT
 #define BERTH_GIT_COMMIT "unknown"
 #endif
+#ifndef BERTH_BUILD_TIME
+#define BERTH_BUILD_TIME ""
+#endif
 
 static void api_ping(struct api *api, struct http_req *req, char **params)
 {
@@ -26,26 +29,38 @@ static void api_ping(struct api *api, struct http_req *req, char **params)
 		   streq(http_req_method(req), "HEAD") ? 0 : 2);
 }
 
+/* Go's name of the machine's architecture, as Docker reports it. */
+static const char *api_arch(const char *machine)
+{
+	if (streq(machine, "x86_64"))
+		return "amd64";
+	if (streq(machine, "aarch64"))
+		return "arm64";
+	return machine;
+}
+
 static void api_version(struct api *api, struct http_req *req, char **params)
 {
 	struct utsname u;
-	json_t *details;
+	const char *arch;
+	json_t *details, *v;
 
 	(void)api, (void)params;
 	uname(&u);
-	details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ApiVersion", API_VERSION,
-			    "MinAPIVersion", API_MIN_VERSION, "GitCommit", BERTH_GIT_COMMIT,
-			    "GoVersion", "n/a", "Os", "linux", "Arch", u.machine, "KernelVersion",
-			    u.release, "Experimental", "false");
-	http_reply_json(
-		req, 200,
-		json_pack("{s:{s:s}, s:[{s:s, s:s, s:o}], s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
-			  " s:b}",
-			  "Platform", "Name", "berth", "Components", "Name", "Engine", "Version",
-			  BERTH_VERSION, "Details", details, "Version", BERTH_VERSION, "ApiVersion",
-			  API_VERSION, "MinAPIVersion", API_MIN_VERSION, "GitCommit",
-			  BERTH_GIT_COMMIT, "GoVersion", "n/a", "Os", "linux", "Arch", u.machine,
-			  "KernelVersion", u.release, "Experimental", false));
+	arch = api_arch(u.machine);
+	details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ApiVersion",
+			    API_VERSION, "MinAPIVersion", API_MIN_VERSION, "GitCommit",
+			    BERTH_GIT_COMMIT, "GoVersion", "n/a", "Os", "linux", "Arch", arch,
+			    "KernelVersion", u.release, "BuildTime", BERTH_BUILD_TIME,
+			    "Experimental", "false");
+	v = json_pack("{s:{s:s}, s:[{s:s, s:s, s:o}], s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+		      " s:s, s:b}",
+		      "Platform", "Name", "berth", "Components", "Name", "Engine", "Version",
+		      BERTH_VERSION, "Details", details, "Version", BERTH_VERSION, "ApiVersion",
+		      API_VERSION, "MinAPIVersion", API_MIN_VERSION, "GitCommit", BERTH_GIT_COMMIT,
+		      "GoVersion", "n/a", "Os", "linux", "Arch", arch, "KernelVersion", u.release,
+		      "BuildTime", BERTH_BUILD_TIME, "Experimental", false);
+	http_reply_json(req, 200, v);
 }
 
 /* PRETTY_NAME from os-release, or "Linux". */

@@ -25,6 +25,7 @@ const char config_usage[] =
 	"  --bip CIDR                       address and prefix of the default bridge\n"
 	"                                   (e.g. 172.17.0.1/16)\n"
 	"  --bridge-name NAME               Linux bridge of the default network (default berth0)\n"
+	"  --api-idle-timeout SECONDS       close API connections idle this long (default 120)\n"
 	"  -h, --help                       this text\n"
 	"  -v, --version                    print the version\n";
 
@@ -35,6 +36,7 @@ enum {
 	OPT_POOL,
 	OPT_BIP,
 	OPT_BRIDGE_NAME,
+	OPT_IDLE_TIMEOUT,
 };
 
 static const struct option config_options[] = {
@@ -45,6 +47,7 @@ static const struct option config_options[] = {
 	{"default-address-pool", required_argument, NULL, OPT_POOL},
 	{"bip", required_argument, NULL, OPT_BIP},
 	{"bridge-name", required_argument, NULL, OPT_BRIDGE_NAME},
+	{"api-idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'v'},
 	{0},
@@ -93,6 +96,19 @@ static int config_bip(struct config *cfg, const char *v, struct berr **err)
 	return 0;
 }
 
+static int config_idle_timeout(struct config *cfg, const char *v, struct berr **err)
+{
+	char *end;
+	unsigned long secs = strtoul(v, &end, 10);
+
+	if (end == v || *end || *v == '-' || secs == 0 || secs > 86400)
+		return berr_set(err, EINVAL,
+				"--api-idle-timeout %s: must be a number of seconds (1 to 86400)",
+				v);
+	cfg->idle_timeout_s = (unsigned)secs;
+	return 0;
+}
+
 /* One option; 1 when it was the last to look at (help, version). */
 static int config_one(struct config *cfg, int c, const char *arg, struct berr **err)
 {
@@ -123,6 +139,8 @@ static int config_one(struct config *cfg, int c, const char *arg, struct berr **
 			return berr_wrap(err, "--bridge-name");
 		config_set(&cfg->bridge_name, arg);
 		return 0;
+	case OPT_IDLE_TIMEOUT:
+		return config_idle_timeout(cfg, arg, err);
 	case 'h':
 		cfg->help = true;
 		return 1;
@@ -136,7 +154,7 @@ static int config_one(struct config *cfg, int c, const char *arg, struct berr **
 
 int config_parse(int argc, char **argv, struct config *ret, struct berr **err)
 {
-	struct config cfg = {.log_level = LOG_INFO};
+	struct config cfg = {.log_level = LOG_INFO, .idle_timeout_s = 120};
 	int c, r = 0;
 
 	optind = 1;

@@ -17,8 +17,9 @@ struct config {
 	enum log_level log_level;
 	struct ipam_pool_spec *pools; /* --default-address-pool, in order */
 	size_t n_pools;
-	char *bip;	   /* --bip */
-	char *bridge_name; /* --bridge-name: the default bridge's Linux bridge */
+	char *bip;		 /* --bip */
+	char *bridge_name;	 /* --bridge-name: the default bridge's Linux bridge */
+	unsigned idle_timeout_s; /* --api-idle-timeout */
 	bool help;
 	bool version;
 };

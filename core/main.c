@@ -158,7 +158,7 @@ static int daemon_start(struct daemon *d, struct berr **err)
 		.spool_body = api_spool_body,
 		.spool_dir = spool_dir,
 		.max_spool = (uint64_t)64 << 30,
-		.idle_timeout_s = 120,
+		.idle_timeout_s = d->cfg.idle_timeout_s,
 		.extra_headers = "Api-Version: " API_VERSION "\r\n"
 				 "Ostype: linux\r\n"
 				 "Docker-Experimental: false\r\n"

@@ -352,3 +352,47 @@ s.sendall(b"GARBAGE\r\n\r\n"); print(s.recv(4096).decode())' "$SOCK"
 	ip -n "$NS" -o link show | grep -q br-
 	ls "$ROOT"/networks/*.json >/dev/null
 }
+
+@test "the default bridge steps over a subnet already routed in the namespace" {
+	berthd_stop
+	rm -rf "$ROOT"
+	ip -n "$NS" link add taken0 type bridge
+	ip -n "$NS" addr add 172.17.5.1/24 dev taken0
+	ip -n "$NS" link set taken0 up
+	berthd_start
+	ip -n "$NS" -o addr show dev berth0 | grep -q 'inet 172.18.0.1/16'
+	run berth network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' bridge
+	[ "$output" = "172.18.0.0/16" ]
+}
+
+@test "idle API connections are closed after --api-idle-timeout" {
+	berthd_stop
+	berthd_start --api-idle-timeout 1
+	run python3 -c 'import socket,sys,time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+t = time.time(); data = s.recv(100); print("closed after %.1f s, %d bytes" % (time.time() - t, len(data)))' "$SOCK"
+	echo "$output"
+	[[ $output == "closed after "[12].*", 0 bytes" ]]
+	berth network ls >/dev/null
+	run nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --api-idle-timeout 0
+	[ "$status" -ne 0 ]
+	[[ $output == *"--api-idle-timeout 0: must be a number of seconds"* ]]
+}
+
+@test "berth version and berth info" {
+	run berth version
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"API version:"*"1.41"* ]]
+	run berth version --format '{{.Server.APIVersion}}'
+	[ "$output" = 1.41 ]
+	run berth info
+	echo "$output"
+	[[ $output == *"Server Version: 0.1.0"* ]]
+	run berth info --format '{{.DockerRootDir}}'
+	[ "$output" = "$ROOT" ]
+	# no daemon at the other end: a clear error, exit 1
+	run berth -H unix:///nonexistent.sock version
+	[ "$status" -eq 1 ]
+	[[ $output == *"Is berthd running?"* ]]
+}
