@@ -48,11 +48,22 @@ int img_find(struct img_store *is, const char *ref, struct image **ret, struct b
 int img_tag(struct img_store *is, struct image *img, const char *ref, struct berr **err);
 
 /* Remove a tag or, when it is the last one (or ref is an id), the image and
- * the layers no other image uses.  in_use: the image is a container's; refused
- * (EBUSY, Docker's message) unless force.  ret_deleted: Docker's
- * [{"Untagged": ...}, {"Deleted": ...}] list. */
-int img_remove(struct img_store *is, const char *ref, bool force, bool in_use, json_t **ret_deleted,
-	       struct berr **err);
+ * the layers no other image uses.  user: the id of a container using the
+ * image, or NULL; then refused (EBUSY, Docker's message naming it) unless
+ * force, and with force only untagged (the container keeps its layers).
+ * ret_deleted: Docker's [{"Untagged": ...}, {"Deleted": ...}] list. */
+int img_remove(struct img_store *is, const char *ref, bool force, const char *user,
+	       json_t **ret_deleted, struct berr **err);
+
+/* Normalise "repo[:tag]" to Docker's familiar "repo:tag" (tag latest by
+ * default, "docker.io/library/" dropped).  EINVAL "invalid reference
+ * format..." otherwise.  Caller frees. */
+int img_ref_parse(const char *ref, char **ret, struct berr **err);
+
+/* Apply one `docker import -c` line (CMD, ENTRYPOINT, ENV, LABEL, EXPOSE,
+ * WORKDIR, USER, VOLUME, STOPSIGNAL; JSON-array or shell form) to a Config
+ * object. */
+int img_change_apply(json_t *config, const char *line, struct berr **err);
 
 /* Directories of an image's layers, top first (for overlayfs lowerdir).
  * NULL-terminated; caller frees the array and the strings. */
@@ -66,6 +77,14 @@ int img_commit(struct img_store *is, const struct image *img, const char *upper_
 /* API shapes: GET /images/json entries and GET /images/{name}/json. */
 json_t *img_to_summary_json(const struct image *img, int containers);
 json_t *img_to_inspect_json(const struct image *img);
+
+/* GET /images/{name}/history: img and its parents, newest first. */
+json_t *img_history_json(struct img_store *is, const struct image *img);
+
+/* Readers on the loop thread hold the read lock while they use images;
+ * the job thread (the only writer) needs none. */
+void img_read_lock(struct img_store *is);
+void img_read_unlock(struct img_store *is);
 
 /* Iterate (borrowed). */
 size_t img_count(struct img_store *is);
