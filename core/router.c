@@ -6,6 +6,21 @@
 #include "core/router.h"
 #include "core/util.h"
 
+/* A {name*} parameter takes one or more (non-empty) segments: all of the
+ * path up to where the rest of the pattern (plain text) matches its end.
+ * NULL when it does not. */
+static const char *router_star_end(const char *path, const char *rest)
+{
+	size_t plen = strlen(path), rlen = strlen(rest);
+
+	if (plen > 1 && path[plen - 1] == '/')
+		plen--; /* a trailing slash on the path is tolerated */
+	if (plen <= rlen || strncmp(path + plen - rlen, rest, rlen) != 0 ||
+	    path[plen - rlen - 1] == '/' || memmem(path, plen - rlen, "//", 2))
+		return NULL;
+	return path + plen - rlen;
+}
+
 /* Match one pattern; on success params hold the captured segments. */
 static bool router_pattern_match(const char *pattern, const char *path,
 				 char *params[ROUTER_MAX_PARAMS])
@@ -18,6 +33,10 @@ static bool router_pattern_match(const char *pattern, const char *path,
 			const char *seg_end = strchrnul(path, '/');
 
 			if (!pend || seg_end == path || n == ROUTER_MAX_PARAMS)
+				goto no;
+			if (pend[-1] == '*')
+				seg_end = router_star_end(path, pend + 1);
+			if (!seg_end)
 				goto no;
 			params[n++] = xstrndup(path, (size_t)(seg_end - path));
 			pattern = pend + 1;

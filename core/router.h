@@ -27,7 +27,8 @@ enum router_result {
 
 /* Find the route for method and path among n routes.  On ROUTER_FOUND,
  * *ret_route is set and params[0..] get the {…} segments (caller frees
- * each). */
+ * each).  A {name*} parameter captures one or more segments ("a/b:c" in
+ * "/images/{name*}/json"); only plain text may follow it in the pattern. */
 enum router_result router_match(const struct api_route *const *routes, size_t n, const char *method,
 				const char *path, const struct api_route **ret_route,
 				char *params[ROUTER_MAX_PARAMS]);

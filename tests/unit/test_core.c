@@ -55,6 +55,56 @@ static void test_router_match(void **state)
 	assert_int_equal(match("GET", "/networksx", &r, p), ROUTER_NO_PATH);
 }
 
+static const struct api_route star_routes[] = {
+	{"GET", "/images/json", handler_a},
+	{"GET", "/images/{name*}/json", handler_a},
+	{"POST", "/images/{name*}/tag", handler_a},
+	{"DELETE", "/images/{name*}", handler_a},
+	{0},
+};
+static const struct api_route *const star_tables[] = {star_routes};
+
+/* {name*} captures image names with slashes and registry ports. */
+static void test_router_star(void **state)
+{
+	const struct api_route *r;
+	char *p[ROUTER_MAX_PARAMS] = {0};
+	static const struct {
+		const char *method, *path, *pattern, *param;
+	} ok[] = {
+		{"GET", "/images/json", "/images/json", NULL},
+		{"GET", "/images/busybox/json", "/images/{name*}/json", "busybox"},
+		{"GET", "/images/library/busybox:1/json", "/images/{name*}/json",
+		 "library/busybox:1"},
+		{"GET", "/images/localhost:5000/a/b/json/", "/images/{name*}/json",
+		 "localhost:5000/a/b"},
+		{"POST", "/images/a/b/tag", "/images/{name*}/tag", "a/b"},
+		{"DELETE", "/images/localhost:5000/x:v1", "/images/{name*}", "localhost:5000/x:v1"},
+		{"DELETE", "/images/a/json", "/images/{name*}", "a/json"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		assert_int_equal(router_match(star_tables, 1, ok[i].method, ok[i].path, &r, p),
+				 ROUTER_FOUND);
+		assert_string_equal(r->pattern, ok[i].pattern);
+		if (ok[i].param)
+			assert_string_equal(p[0], ok[i].param);
+		else
+			assert_null(p[0]);
+		free(p[0]);
+		p[0] = NULL;
+	}
+	assert_int_equal(router_match(star_tables, 1, "GET", "/images//json", &r, p),
+			 ROUTER_NO_PATH);
+	assert_int_equal(router_match(star_tables, 1, "GET", "/images/a//json", &r, p),
+			 ROUTER_NO_PATH);
+	assert_int_equal(router_match(star_tables, 1, "POST", "/images/tag", &r, p),
+			 ROUTER_NO_METHOD);
+	assert_int_equal(router_match(star_tables, 1, "PUT", "/images/a/b", &r, p),
+			 ROUTER_NO_METHOD);
+}
+
 static void test_router_version(void **state)
 {
 	unsigned v;
@@ -361,12 +411,12 @@ static void test_config_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_router_match),	    cmocka_unit_test(test_router_version),
-		cmocka_unit_test(test_filters_encodings),   cmocka_unit_test(test_filters_errors),
-		cmocka_unit_test(test_filters_time),	    cmocka_unit_test(test_net_create_json),
-		cmocka_unit_test(test_net_create_refused),  cmocka_unit_test(test_net_name),
-		cmocka_unit_test(test_net_store_roundtrip), cmocka_unit_test(test_config),
-		cmocka_unit_test(test_config_refused),
+		cmocka_unit_test(test_router_match),	cmocka_unit_test(test_router_star),
+		cmocka_unit_test(test_router_version),	cmocka_unit_test(test_filters_encodings),
+		cmocka_unit_test(test_filters_errors),	cmocka_unit_test(test_filters_time),
+		cmocka_unit_test(test_net_create_json), cmocka_unit_test(test_net_create_refused),
+		cmocka_unit_test(test_net_name),	cmocka_unit_test(test_net_store_roundtrip),
+		cmocka_unit_test(test_config),		cmocka_unit_test(test_config_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
