@@ -13,6 +13,7 @@
 static const struct api_route *const api_tables[] = {
 	api_system_routes,
 	api_network_routes,
+	api_image_routes,
 };
 
 int api_status(int code)

@@ -35,6 +35,7 @@ struct api {
 
 extern const struct api_route api_system_routes[];
 extern const struct api_route api_network_routes[];
+extern const struct api_route api_image_routes[];
 
 /* Requests whose bodies are tar streams, spooled to a file by http.c. */
 bool api_spool_body(const char *method, const char *url);

@@ -14,6 +14,7 @@
 #include "core/store.h"
 #include "core/util.h"
 #include "drivers/driver.h"
+#include "runtime/image.h"
 
 #define CTL_KIND_NETWORKS "networks"
 
@@ -28,6 +29,8 @@ int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
 	r = store_open(cfg->root, &ctl->store, err);
 	if (r == 0)
 		r = ipam_default_new(cfg->pools, cfg->n_pools, ctl->store, &ctl->ipam, err);
+	if (r == 0)
+		r = img_store_open(cfg->root, ctl->store, &ctl->images, err);
 	if (r < 0) {
 		ctl_free(ctl);
 		return r;
@@ -46,6 +49,7 @@ void ctl_free(struct ctl *ctl)
 		net_free(ctl->nets[i]);
 	free(ctl->nets);
 	ipam_free(ctl->ipam);
+	img_store_free(ctl->images);
 	store_free(ctl->store);
 	free(ctl->bip);
 	free(ctl->default_bridge);

@@ -15,6 +15,7 @@
 #include "ipam/ipam.h"
 
 struct store;
+struct img_store;
 
 struct ctl_config {
 	const char *root;
@@ -31,6 +32,7 @@ struct ctl {
 	size_t n_nets, cap_nets;
 	struct store *store;
 	struct ipam *ipam;
+	struct img_store *images;
 	char *bip;
 	char *default_bridge;
 };

@@ -1,0 +1,316 @@
+/* api-image.c - the /images routes: import (POST /images/create with a tar
+ * body), list, inspect, history, tag, delete.  Reads run on the loop under
+ * the image store's read lock; import, tag and delete are jobs.  Image
+ * names may hold '/' ("localhost:5000/team/app"), hence {name*}. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "core/api.h"
+#include "core/container.h"
+#include "core/controller.h"
+#include "core/filters.h"
+#include "core/util.h"
+#include "runtime/image.h"
+
+static const char *const api_img_list_filters[] = {
+	"before", "dangling", "label", "reference", "since", "until", NULL,
+};
+
+/* What an import job needs. */
+struct api_img_import {
+	int fd;
+	char *ref;
+	char *changes[2];
+	char *message;
+};
+
+static void api_img_import_free(void *data)
+{
+	struct api_img_import *im = data;
+
+	if (im->fd >= 0)
+		close(im->fd);
+	free(im->ref);
+	free(im->changes[0]);
+	free(im->message);
+	free(im);
+}
+
+static void api_img_import_run(struct api_job *aj)
+{
+	struct api_img_import *im = aj->data;
+	struct image *img;
+
+	if (img_import(aj->api->ctl->images, im->fd, im->ref, im->changes, im->message, &img,
+		       &aj->err) < 0)
+		return;
+	/* the progress stream of Docker's import: its last status is the id */
+	aj->reply = json_pack("{s:s}", "status", img->id);
+}
+
+/* The reference to tag an import with: the CLI puts the tag in repo
+ * ("x:v1"), docker-py sends repo=x&tag=v1. */
+static char *api_img_import_ref(struct http_req *req)
+{
+	const char *repo = http_req_query(req, "repo"), *tag = http_req_query(req, "tag");
+
+	if (!repo || !*repo)
+		return NULL;
+	return tag && *tag ? xasprintf("%s:%s", repo, tag) : xstrdup(repo);
+}
+
+/* POST /images/create: import from the body (fromSrc=-); pulling and
+ * fetching URLs are not there yet and say so. */
+static void api_img_create(struct api *api, struct http_req *req, char **params)
+{
+	const char *src = http_req_query(req, "fromSrc"), *changes;
+	struct api_img_import *im;
+	int fd, r;
+
+	if (http_req_query(req, "fromImage") && !src) {
+		http_reply_error(req, 501,
+				 "pulling images from a registry is not supported by berth yet: "
+				 "import a root file system tarball with `berth import` or "
+				 "`docker import` instead");
+		return;
+	}
+	if (!src || !streq(src, "-")) {
+		http_reply_error(req, src ? 501 : 400,
+				 src ? "importing from a URL is not supported: send the tarball as "
+				       "the request body (fromSrc=-)"
+				     : "fromSrc or fromImage is required");
+		return;
+	}
+	r = http_req_body_fd(req, &fd);
+	if (r < 0) {
+		http_reply_error(req, 500, "cannot read the request body");
+		return;
+	}
+	im = xcalloc(1, sizeof(*im));
+	im->fd = fd;
+	im->ref = api_img_import_ref(req);
+	changes = http_req_query(req, "changes");
+	im->changes[0] = changes && *changes ? xstrdup(changes) : NULL;
+	im->message = xstrdup(http_req_query(req, "message") ?: "");
+	api_job_submit(api, req, api_img_import_run, im, api_img_import_free, params);
+}
+
+/* --- list --- */
+
+/* reference: a glob on the name, or on name:tag when it holds a tag. */
+static bool api_img_reference_match(const char *want, void *data)
+{
+	const struct image *img = data;
+
+	for (size_t i = 0; img->tags[i]; i++) {
+		const char *tag = img->tags[i];
+		_cleanup_free_ char *name = xstrndup(tag, (size_t)(strrchr(tag, ':') - tag));
+		bool has_tag = strrchr(want, ':') > strrchr(want, '/');
+
+		if (fnmatch(want, has_tag ? tag : name, FNM_PATHNAME) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool api_img_dangling_match(const char *want, void *data)
+{
+	const struct image *img = data;
+	bool dangling = !img->tags[0];
+
+	return (streq(want, "true") || streq(want, "1")) ? dangling : !dangling;
+}
+
+/* before / since: relative to the creation of another image. */
+static int api_img_time_bound(struct api *api, json_t *f, const char *key, struct timespec *ret,
+			      struct berr **err)
+{
+	json_t *v = json_array_get(filters_get(f, key), 0);
+	struct image *ref;
+	int r;
+
+	if (!v)
+		return 0;
+	if (streq(key, "until"))
+		return filters_time(json_string_value(v), ret, err);
+	r = img_find(api->ctl->images, json_string_value(v), &ref, err);
+	if (r == 0)
+		*ret = ref->created;
+	return r;
+}
+
+static bool api_img_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+struct api_img_bounds {
+	struct timespec before, since, until;
+};
+
+static bool api_img_match(const struct image *img, json_t *f, const struct api_img_bounds *b)
+{
+	if (b->before.tv_sec && !api_img_before(&img->created, &b->before))
+		return false;
+	if (b->since.tv_sec && !api_img_before(&b->since, &img->created))
+		return false;
+	if (b->until.tv_sec && api_img_before(&b->until, &img->created))
+		return false;
+	return filters_match(f, "reference", api_img_reference_match, (void *)img) &&
+	       filters_match(f, "dangling", api_img_dangling_match, (void *)img) &&
+	       filters_match_labels(f, "label", json_object_get(img->config, "Labels"));
+}
+
+/* The list under the read lock. */
+static int api_img_list_json(struct api *api, json_t *f, json_t **ret, struct berr **err)
+{
+	struct img_store *is = api->ctl->images;
+	struct api_img_bounds b = {0};
+	json_t *list;
+	int r;
+
+	img_read_lock(is);
+	r = api_img_time_bound(api, f, "before", &b.before, err);
+	if (r == 0)
+		r = api_img_time_bound(api, f, "since", &b.since, err);
+	if (r == 0)
+		r = api_img_time_bound(api, f, "until", &b.until, err);
+	if (r < 0) {
+		img_read_unlock(is);
+		return r;
+	}
+	list = json_array();
+	for (size_t i = 0; i < img_count(is); i++)
+		if (api_img_match(img_at(is, i), f, &b))
+			json_array_append_new(list, img_to_summary_json(img_at(is, i), -1));
+	img_read_unlock(is);
+	*ret = list;
+	return 0;
+}
+
+static void api_img_list(struct api *api, struct http_req *req, char **params)
+{
+	struct berr *err = NULL;
+	json_t *f = NULL, *list;
+
+	(void)params;
+	if (filters_parse(http_req_query(req, "filters"), api_img_list_filters, &f, &err) < 0 ||
+	    api_img_list_json(api, f, &list, &err) < 0) {
+		api_reply_berr(req, err);
+		berr_free(err);
+		json_decref(f);
+		return;
+	}
+	json_decref(f);
+	http_reply_json(req, 200, list);
+}
+
+/* --- inspect, history --- */
+
+/* One image as fn shows it, under the read lock. */
+static void api_img_show(struct api *api, struct http_req *req, const char *ref,
+			 json_t *(*fn)(struct img_store *is, const struct image *img))
+{
+	struct img_store *is = api->ctl->images;
+	struct berr *err = NULL;
+	struct image *img;
+	json_t *obj = NULL;
+
+	img_read_lock(is);
+	if (img_find(is, ref, &img, &err) == 0)
+		obj = fn(is, img);
+	img_read_unlock(is);
+	if (obj)
+		http_reply_json(req, 200, obj);
+	else
+		api_reply_berr(req, err);
+	berr_free(err);
+}
+
+static json_t *api_img_inspect_json(struct img_store *is, const struct image *img)
+{
+	(void)is;
+	return img_to_inspect_json(img);
+}
+
+static void api_img_inspect(struct api *api, struct http_req *req, char **params)
+{
+	api_img_show(api, req, params[0], api_img_inspect_json);
+}
+
+static void api_img_history(struct api *api, struct http_req *req, char **params)
+{
+	api_img_show(api, req, params[0], img_history_json);
+}
+
+/* --- tag --- */
+
+static void api_img_tag_run(struct api_job *aj)
+{
+	struct image *img;
+
+	if (img_find(aj->api->ctl->images, aj->params[0], &img, &aj->err) < 0 ||
+	    img_tag(aj->api->ctl->images, img, aj->data, &aj->err) < 0)
+		return;
+	aj->status = 201;
+}
+
+/* POST /images/{name}/tag?repo=x&tag=y. */
+static void api_img_tag(struct api *api, struct http_req *req, char **params)
+{
+	const char *repo = http_req_query(req, "repo"), *tag = http_req_query(req, "tag");
+
+	if (!repo || !*repo) {
+		http_reply_error(req, 400, "repository name (repo) is required");
+		return;
+	}
+	api_job_submit(api, req, api_img_tag_run,
+		       tag && *tag ? xasprintf("%s:%s", repo, tag) : xstrdup(repo), free, params);
+}
+
+/* --- delete --- */
+
+/* The id of a container made from img, or NULL (job thread). */
+static const char *api_img_user(struct ctl *ctl, const struct image *img)
+{
+	for (size_t i = 0; i < ctl->n_ctrs; i++)
+		if (streq(ctl->ctrs[i]->image_id, img->id))
+			return ctl->ctrs[i]->id;
+	return NULL;
+}
+
+static void api_img_delete_run(struct api_job *aj)
+{
+	struct img_store *is = aj->api->ctl->images;
+	bool *force = aj->data;
+	struct image *img;
+	json_t *deleted;
+
+	if (img_find(is, aj->params[0], &img, &aj->err) < 0 ||
+	    img_remove(is, aj->params[0], *force, api_img_user(aj->api->ctl, img), &deleted,
+		       &aj->err) < 0)
+		return;
+	aj->reply = deleted;
+}
+
+/* DELETE /images/{name}?force=&noprune= (nothing to prune: parents are
+ * only made by commit and kept while they have children). */
+static void api_img_delete(struct api *api, struct http_req *req, char **params)
+{
+	bool *force = xmalloc(sizeof(*force));
+
+	*force = api_query_bool(req, "force", false);
+	api_job_submit(api, req, api_img_delete_run, force, free, params);
+}
+
+const struct api_route api_image_routes[] = {
+	{"POST", "/images/create", api_img_create},
+	{"GET", "/images/json", api_img_list},
+	{"GET", "/images/{name*}/json", api_img_inspect},
+	{"GET", "/images/{name*}/history", api_img_history},
+	{"POST", "/images/{name*}/tag", api_img_tag},
+	{"DELETE", "/images/{name*}", api_img_delete},
+	{0},
+};
