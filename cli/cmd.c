@@ -16,12 +16,28 @@ extern const struct cmd_entry cmd_network_ls_entry;
 extern const struct cmd_entry cmd_network_inspect_entry;
 extern const struct cmd_entry cmd_network_rm_entry;
 extern const struct cmd_entry cmd_network_prune_entry;
+extern const struct cmd_entry cmd_image_import_entry, cmd_import_entry, cmd_image_ls_entry,
+	cmd_images_entry, cmd_image_rm_entry, cmd_rmi_entry, cmd_image_tag_entry, cmd_tag_entry,
+	cmd_image_inspect_entry;
 
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_info_entry,	   &cmd_version_entry,
-	&cmd_network_create_entry, &cmd_network_inspect_entry,
-	&cmd_network_ls_entry,	   &cmd_network_prune_entry,
-	&cmd_network_rm_entry,	   NULL,
+	&cmd_info_entry,
+	&cmd_version_entry,
+	&cmd_network_create_entry,
+	&cmd_network_inspect_entry,
+	&cmd_network_ls_entry,
+	&cmd_network_prune_entry,
+	&cmd_network_rm_entry,
+	&cmd_image_import_entry,
+	&cmd_image_inspect_entry,
+	&cmd_image_ls_entry,
+	&cmd_image_rm_entry,
+	&cmd_image_tag_entry,
+	&cmd_images_entry,
+	&cmd_import_entry,
+	&cmd_rmi_entry,
+	&cmd_tag_entry,
+	NULL,
 };
 
 int cmd_fail(const struct berr *err)
@@ -44,6 +60,7 @@ static const struct {
 	const char *name;
 	const char *summary;
 } cmd_groups[] = {
+	{"image", "Manage images"},
 	{"network", "Manage networks"},
 };
 
