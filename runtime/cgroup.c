@@ -22,10 +22,18 @@ enum cgroup_ctrl {
 	CGROUP_MEMORY,
 	CGROUP_CPU,
 	CGROUP_PIDS,
+	CGROUP_DEVICES, /* v1 only (v2 needs a BPF program) */
 	CGROUP_N,
 };
 
-static const char *const cgroup_names[CGROUP_N] = {"memory", "cpu", "pids"};
+static const char *const cgroup_names[CGROUP_N] = {"memory", "cpu", "pids", "devices"};
+
+/* The devices a container may use, as Docker allows them: the nodes in
+ * its /dev, ptys, and mknod of anything (but no access to what it makes). */
+static const char *const cgroup_dev_allow[] = {
+	"c *:* m",   "b *:* m",	  "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",
+	"c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+};
 
 struct cgroup {
 	char *v1[CGROUP_N]; /* v1 directory per controller, or NULL */
@@ -139,7 +147,7 @@ static int cgroup_mkdirs(struct cgroup *cg, const char *parent, const char *id, 
 			cg->v1[i] = xasprintf("%s/%s/%s", mnt, parent, id);
 			if ((r = cgroup_mkdir_p(cg->v1[i], err)) < 0)
 				return r;
-		} else if (v2root && cgroup_v2_has(v2root, i)) {
+		} else if (i != CGROUP_DEVICES && v2root && cgroup_v2_has(v2root, i)) {
 			cg->v2_ctrl[i] = want_v2 = true;
 		}
 	}
@@ -201,12 +209,31 @@ static int cgroup_cpu(struct cgroup *cg, const struct rt_spec *spec, struct berr
 	return cgroup_limit(cg, CGROUP_CPU, "cpu.shares", "cpu.weight", val, err);
 }
 
-/* Apply the memory, cpu and pids limits of spec. */
+/* v1 devices: deny all, then allow Docker's list (not when privileged).
+ * Without it, CAP_MKNOD would let the container open the host's disks. */
+static int cgroup_devices(struct cgroup *cg, const struct rt_spec *spec, struct berr **err)
+{
+	const char *dir = cg->v1[CGROUP_DEVICES];
+	int r;
+
+	if (!dir || spec->privileged)
+		return 0;
+	if ((r = cgroup_write(dir, "devices.deny", "a", err)) < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(cgroup_dev_allow); i++)
+		if ((r = cgroup_write(dir, "devices.allow", cgroup_dev_allow[i], err)) < 0)
+			return r;
+	return 0;
+}
+
+/* Apply the memory, cpu, pids and device limits of spec. */
 static int cgroup_limits(struct cgroup *cg, const struct rt_spec *spec, struct berr **err)
 {
 	char val[32];
 	int r;
 
+	if ((r = cgroup_devices(cg, spec, err)) < 0)
+		return r;
 	if (spec->memory) {
 		snprintf(val, sizeof(val), "%lld", (long long)spec->memory);
 		r = cgroup_limit(cg, CGROUP_MEMORY, "memory.limit_in_bytes", "memory.max", val,

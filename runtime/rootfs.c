@@ -10,6 +10,7 @@
  * the container onto the host. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -197,7 +198,7 @@ static int rootfs_dev_nodes(int rootfd, struct berr **err)
 /* /dev: a small tmpfs with the usual nodes, devpts, shm, mqueue, console. */
 static int rootfs_dev(int rootfd, const struct rootfs_io *io, struct berr **err)
 {
-	char src[64];
+	char src[PATH_MAX];
 	int r;
 
 	if ((r = rootfs_mount(rootfd, "/dev", ROOTFS_DIR, "tmpfs", "tmpfs",
@@ -214,7 +215,11 @@ static int rootfs_dev(int rootfd, const struct rootfs_io *io, struct berr **err)
 		return r;
 	if (io->console_fd < 0)
 		return 0;
-	snprintf(src, sizeof(src), "/proc/self/fd/%d", io->console_fd);
+	/* By its path, not /proc/self/fd: that would name the devpts mount
+	 * of the shim's namespace, and bind mounts from another namespace
+	 * fail (EINVAL). */
+	if ((r = ttyname_r(io->console_fd, src, sizeof(src))) != 0)
+		return berr_set(err, r, "cannot find the pty's name: %s", strerror(r));
 	return rootfs_mount(rootfd, "/dev/console", ROOTFS_FILE, src, NULL, MS_BIND, NULL, err);
 }
 

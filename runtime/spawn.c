@@ -217,6 +217,8 @@ static void spawn_init(int exec_fd)
 		/* The reaper lives as long as the container: it must not hold
 		 * the shim's fds (ready pipe, socket, exec pipe) open. */
 		close_range(3, ~0U, 0);
+		/* Like the command, the running container outlives its shim. */
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 		spawn_reaper(pid, &old);
 	}
 	spawn_reset_signals();

@@ -477,6 +477,121 @@ static void test_readonly(void **state)
 	rt_spec_done(&s);
 }
 
+static void test_user_cwd_devices(void **state)
+{
+	_cleanup_free_ char *log = NULL, *out = NULL;
+	struct rt_spec s;
+
+	(void)state;
+	REQUIRE_CONTAINERS();
+	spec_sh(&s,
+		"id -u; id -g; id -G; pwd; grep CapEff /proc/self/status; "
+		"mknod /tmp/sda b 8 0 2>/dev/null; head -c1 /tmp/sda 2>/dev/null || echo denied");
+	s.uid = 1000, s.gid = 1001;
+	s.groups = xcalloc(1, sizeof(gid_t));
+	s.groups[0] = 2000, s.n_groups = 1;
+	s.cwd = xstrdup("/work/dir");
+	assert_int_equal(run(&s, &log).exit_code, 0);
+	out = log_text(log);
+	assert_string_equal(out, "1000\n1001\n1001 2000\n/work/dir\nCapEff:\t0000000000000000\n"
+				 "denied\n");
+	rt_spec_done(&s);
+}
+
+static void test_tty(void **state)
+{
+	_cleanup_free_ char *log = NULL;
+	struct rt_spec s;
+
+	(void)state;
+	REQUIRE_CONTAINERS();
+	spec_sh(&s, "test -t 1 && test -t 0 && echo tty; ls /dev/console");
+	s.tty = true;
+	assert_int_equal(run(&s, &log).exit_code, 0);
+	assert_non_null(strstr(log, "{\"log\":\"tty\\r\\n\",\"stream\":\"stdout\""));
+	assert_non_null(strstr(log, "/dev/console"));
+	rt_spec_done(&s);
+}
+
+/* The value in a cgroup file of a container. */
+static long long cg_value(const char *ctrl, const char *id, const char *file)
+{
+	_cleanup_free_ char *path =
+		xasprintf("/sys/fs/cgroup/%s/%s/%s/%s", ctrl, cg_parent, id, file);
+	_cleanup_free_ char *text = slurp(path);
+
+	return text ? atoll(text) : -1;
+}
+
+static void test_limits(void **state)
+{
+	_cleanup_free_ char *st = NULL, *dir = NULL;
+	struct rt_spec s;
+	struct rt_exit ex;
+	pid_t pid;
+
+	(void)state;
+	REQUIRE_CONTAINERS();
+	if (access("/sys/fs/cgroup/cpu/cpu.shares", F_OK) < 0 ||
+	    access("/sys/fs/cgroup/pids/tasks", F_OK) < 0) {
+		print_message("skipped: no v1 cpu and pids controllers\n");
+		skip();
+	}
+	spec_sh(&s, "sleep 100");
+	s.nano_cpus = 500000000, s.cpu_shares = 512, s.pids_limit = 64;
+	st = state_of(&s);
+	assert_int_equal(rt_start(shim, st, &s, &pid, NULL), 0);
+	assert_int_equal(cg_value("cpu", s.id, "cpu.cfs_quota_us"), 50000);
+	assert_int_equal(cg_value("cpu", s.id, "cpu.cfs_period_us"), 100000);
+	assert_int_equal(cg_value("cpu", s.id, "cpu.shares"), 512);
+	assert_int_equal(cg_value("pids", s.id, "pids.max"), 64);
+	assert_int_equal(cg_value("pids", s.id, "pids.current"), 1);
+	assert_int_equal(rt_kill(st, SIGTERM, NULL), 0); /* pid 1 without init: ignored */
+	usleep(50000);
+	assert_true(rt_alive(st, NULL));
+	assert_int_equal(rt_kill(st, SIGKILL, NULL), 0);
+	wait_exit(st);
+	assert_int_equal(rt_exit_read(st, &ex, NULL), 0);
+	assert_int_equal(ex.exit_code, 137);
+	dir = xasprintf("/sys/fs/cgroup/cpu/%s/%s", cg_parent, s.id);
+	assert_int_not_equal(access(dir, F_OK), 0);
+	assert_int_equal(rt_delete(st, NULL), 0);
+	rt_spec_done(&s);
+}
+
+/* A network namespace bind-mounted on a file (in our private mounts). */
+static char *make_netns(void)
+{
+	char *path = xasprintf("%s/netns", tmp);
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd;
+
+	assert_true(self >= 0);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	close(fd);
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	assert_int_equal(mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL), 0);
+	assert_int_equal(setns(self, CLONE_NEWNET), 0);
+	close(self);
+	return path;
+}
+
+static void test_net_path(void **state)
+{
+	_cleanup_free_ char *log = NULL, *ns = NULL;
+	struct rt_spec s;
+
+	(void)state;
+	REQUIRE_CONTAINERS();
+	ns = make_netns();
+	spec_sh(&s, "cat /sys/class/net/lo/flags; readlink /proc/self/ns/net");
+	s.net_mode = RT_NET_PATH;
+	s.net_path = xstrdup(ns);
+	assert_int_equal(run(&s, &log).exit_code, 0);
+	assert_non_null(strstr(log, "\"0x8\\n\"")); /* a fresh namespace: lo down */
+	umount2(ns, MNT_DETACH);
+	rt_spec_done(&s);
+}
+
 /* Is there a mount of path in our mount namespace? */
 static bool mounted_under(const char *path)
 {
@@ -667,14 +782,26 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_spec_roundtrip), cmocka_unit_test(test_spec_minimal),
-		cmocka_unit_test(test_spec_malformed), cmocka_unit_test(test_jsonlog_line),
-		cmocka_unit_test(test_echo),	       cmocka_unit_test(test_exit_code),
-		cmocka_unit_test(test_kill_term),      cmocka_unit_test(test_kill_self),
-		cmocka_unit_test(test_hostname_pid1),  cmocka_unit_test(test_caps),
-		cmocka_unit_test(test_readonly),       cmocka_unit_test(test_missing_exec),
-		cmocka_unit_test(test_bad_mount),      cmocka_unit_test(test_oom),
-		cmocka_unit_test(test_after_exit),     cmocka_unit_test(test_net_none),
+		cmocka_unit_test(test_spec_roundtrip),
+		cmocka_unit_test(test_spec_minimal),
+		cmocka_unit_test(test_spec_malformed),
+		cmocka_unit_test(test_jsonlog_line),
+		cmocka_unit_test(test_echo),
+		cmocka_unit_test(test_exit_code),
+		cmocka_unit_test(test_kill_term),
+		cmocka_unit_test(test_kill_self),
+		cmocka_unit_test(test_hostname_pid1),
+		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_readonly),
+		cmocka_unit_test(test_missing_exec),
+		cmocka_unit_test(test_bad_mount),
+		cmocka_unit_test(test_oom),
+		cmocka_unit_test(test_after_exit),
+		cmocka_unit_test(test_net_none),
+		cmocka_unit_test(test_user_cwd_devices),
+		cmocka_unit_test(test_tty),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_net_path),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
