@@ -119,6 +119,16 @@ static void wait_exit(const char *state)
 	close(pfd.fd);
 }
 
+/* The shim logs its own errors; a sanitizer report there fails the test. */
+static void check_shim_log(const char *state)
+{
+	_cleanup_free_ char *path = xasprintf("%s/" SHIM_LOG, state);
+	_cleanup_free_ char *log = slurp(path);
+
+	if (log && (strstr(log, "Sanitizer") || strstr(log, "runtime error")))
+		fail_msg("berth-shim: %s", log);
+}
+
 /* Start, wait, read the exit; the log's entries are left in *ret_log. */
 static struct rt_exit run(struct rt_spec *s, char **ret_log)
 {
@@ -135,6 +145,7 @@ static struct rt_exit run(struct rt_spec *s, char **ret_log)
 		fail_msg("rt_exit_read: %s", berr_msg(err));
 	if (ret_log)
 		*ret_log = slurp(s->log_path);
+	check_shim_log(state);
 	assert_int_equal(rt_delete(state, NULL), 0);
 	return ex;
 }
@@ -393,6 +404,7 @@ static void test_kill_term(void **state)
 	wait_exit(st);
 	assert_int_equal(rt_exit_read(st, &ex, NULL), 0);
 	assert_int_equal(ex.exit_code, 143);
+	check_shim_log(st);
 	assert_int_equal(rt_delete(st, NULL), 0);
 	rt_spec_done(&s);
 }
@@ -773,7 +785,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	sh("for c in memory cpu pids unified; do rmdir /sys/fs/cgroup/$c/%s 2>/dev/null; done; "
+	sh("for c in memory cpu pids devices unified; do rmdir /sys/fs/cgroup/$c/%s 2>/dev/null; "
+	   "done; "
 	   "rmdir /sys/fs/cgroup/%s 2>/dev/null; rm -rf %s",
 	   cg_parent, cg_parent, tmp);
 	return 0;
