@@ -99,20 +99,41 @@ static void api_img_create(struct api *api, struct http_req *req, char **params)
 
 /* --- list --- */
 
-/* reference: a glob on the name, or on name:tag when it holds a tag. */
+/* One tag against a reference glob: on the name, or on name:tag when the
+ * pattern holds a tag. */
+static bool api_img_tag_match(const char *want, void *data)
+{
+	const char *tag = data;
+	_cleanup_free_ char *name = xstrndup(tag, (size_t)(strrchr(tag, ':') - tag));
+	bool has_tag = strrchr(want, ':') > strrchr(want, '/');
+
+	return fnmatch(want, has_tag ? tag : name, FNM_PATHNAME) == 0;
+}
+
 static bool api_img_reference_match(const char *want, void *data)
 {
 	const struct image *img = data;
 
-	for (size_t i = 0; img->tags[i]; i++) {
-		const char *tag = img->tags[i];
-		_cleanup_free_ char *name = xstrndup(tag, (size_t)(strrchr(tag, ':') - tag));
-		bool has_tag = strrchr(want, ':') > strrchr(want, '/');
-
-		if (fnmatch(want, has_tag ? tag : name, FNM_PATHNAME) == 0)
+	for (size_t i = 0; img->tags[i]; i++)
+		if (api_img_tag_match(want, img->tags[i]))
 			return true;
-	}
 	return false;
+}
+
+/* A list entry; with a reference filter, RepoTags keeps the matching tags
+ * only, as Docker does. */
+static json_t *api_img_summary(const struct image *img, json_t *f)
+{
+	json_t *o = img_to_summary_json(img, -1), *tags;
+
+	if (!filters_get(f, "reference"))
+		return o;
+	tags = json_array();
+	for (size_t i = 0; img->tags[i]; i++)
+		if (filters_match(f, "reference", api_img_tag_match, img->tags[i]))
+			json_array_append_new(tags, json_string(img->tags[i]));
+	json_object_set_new(o, "RepoTags", tags);
+	return o;
 }
 
 static bool api_img_dangling_match(const char *want, void *data)
@@ -184,7 +205,7 @@ static int api_img_list_json(struct api *api, json_t *f, json_t **ret, struct be
 	list = json_array();
 	for (size_t i = 0; i < img_count(is); i++)
 		if (api_img_match(img_at(is, i), f, &b))
-			json_array_append_new(list, img_to_summary_json(img_at(is, i), -1));
+			json_array_append_new(list, api_img_summary(img_at(is, i), f));
 	img_read_unlock(is);
 	*ret = list;
 	return 0;
