@@ -510,7 +510,7 @@ static int shim_main(struct shim *sh, int ready_fd)
 		return 1;
 	}
 	shim_ready(&ready_fd, json_pack("{s:i}", "pid", sh->pid));
-	while (!shim_done(sh))
+	while (!shim_done(sh) && !quit)
 		shim_poll(sh, &quit);
 	shim_finish(sh);
 	return 0;
