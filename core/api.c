@@ -14,6 +14,7 @@ static const struct api_route *const api_tables[] = {
 	api_system_routes,
 	api_network_routes,
 	api_image_routes,
+	api_container_routes,
 };
 
 int api_status(int code)
@@ -108,7 +109,11 @@ static void api_job_done(struct job *job)
 {
 	struct api_job *aj = container_of(job, struct api_job, job);
 
-	if (job->cancelled)
+	if (!job->cancelled && aj->after)
+		aj->after(aj);
+	if (!aj->req)
+		; /* internal job, or the after hook took the request */
+	else if (job->cancelled)
 		http_reply_error(aj->req, 503, "the daemon is shutting down");
 	else if (aj->err)
 		api_reply_berr(aj->req, aj->err);
@@ -119,8 +124,8 @@ static void api_job_done(struct job *job)
 	api_job_free(aj);
 }
 
-void api_job_submit(struct api *api, struct http_req *req, api_job_fn run, void *data,
-		    void (*free_data)(void *data), char **params)
+static struct api_job *api_job_new(struct api *api, struct http_req *req, api_job_fn run,
+				   void *data, void (*free_data)(void *data), char **params)
 {
 	struct api_job *aj = xcalloc(1, sizeof(*aj));
 
@@ -134,12 +139,32 @@ void api_job_submit(struct api *api, struct http_req *req, api_job_fn run, void 
 	aj->free_data = free_data;
 	for (size_t i = 0; params && i < ROUTER_MAX_PARAMS; i++)
 		aj->params[i] = TAKE_PTR(params[i]);
+	return aj;
+}
+
+static void api_job_queue(struct api *api, struct api_job *aj)
+{
 	if (api->shutting_down) {
 		aj->job.cancelled = true;
 		api_job_done(&aj->job);
 		return;
 	}
 	jobq_push(api->jobq, &aj->job);
+}
+
+void api_job_submit(struct api *api, struct http_req *req, api_job_fn run, void *data,
+		    void (*free_data)(void *data), char **params)
+{
+	api_job_queue(api, api_job_new(api, req, run, data, free_data, params));
+}
+
+void api_job_submit_after(struct api *api, struct http_req *req, api_job_fn run, void *data,
+			  void (*free_data)(void *data), void (*after)(struct api_job *aj))
+{
+	struct api_job *aj = api_job_new(api, req, run, data, free_data, NULL);
+
+	aj->after = after;
+	api_job_queue(api, aj);
 }
 
 bool api_spool_body(const char *method, const char *url)

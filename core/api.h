@@ -24,6 +24,7 @@
 struct ctl;
 
 struct api {
+	struct event_base *base;
 	struct ctl *ctl;
 	struct jobq *jobq;
 	const char *root;
@@ -36,6 +37,12 @@ struct api {
 extern const struct api_route api_system_routes[];
 extern const struct api_route api_network_routes[];
 extern const struct api_route api_image_routes[];
+extern const struct api_route api_container_routes[];
+
+/* After a restart: watch the containers that still run (loop thread). */
+void api_containers_watch(struct api *api);
+/* At shutdown: drop the loop-side state of every container (they run on). */
+void api_containers_unwatch(struct api *api);
 
 /* Requests whose bodies are tar streams, spooled to a file by http.c. */
 bool api_spool_body(const char *method, const char *url);
@@ -71,9 +78,15 @@ struct api_job {
 	void *data;
 	void (*free_data)(void *data);
 	char *params[ROUTER_MAX_PARAMS];
+	/* Loop-side work after run, before the reply (may be NULL).  It may
+	 * take over the request (set req to NULL: no reply is sent). */
+	void (*after)(struct api_job *aj);
 };
 
 void api_job_submit(struct api *api, struct http_req *req, api_job_fn run, void *data,
 		    void (*free_data)(void *data), char **params);
+/* The same with an after hook.  req may be NULL (internal jobs). */
+void api_job_submit_after(struct api *api, struct http_req *req, api_job_fn run, void *data,
+			  void (*free_data)(void *data), void (*after)(struct api_job *aj));
 
 #endif

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "core/controller.h"
+#include "core/ctl-container.h"
 #include "core/filters.h"
 #include "core/log.h"
 #include "core/nl.h"
@@ -36,6 +37,8 @@ int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
 		return r;
 	}
 	ctl->bip = cfg->bip ? xstrdup(cfg->bip) : NULL;
+	ctl->root = xstrdup(cfg->root);
+	ctl->exec_root = xstrdup(cfg->exec_root);
 	ctl->default_bridge = xstrdup(cfg->default_bridge ? cfg->default_bridge : "berth0");
 	*ret = ctl;
 	return 0;
@@ -53,6 +56,9 @@ void ctl_free(struct ctl *ctl)
 	store_free(ctl->store);
 	free(ctl->bip);
 	free(ctl->default_bridge);
+	free(ctl->root);
+	free(ctl->exec_root);
+	ctl_containers_free(ctl);
 	pthread_rwlock_destroy(&ctl->lock);
 	free(ctl);
 }

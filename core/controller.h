@@ -16,6 +16,7 @@
 
 struct store;
 struct img_store;
+struct container;
 
 struct ctl_config {
 	const char *root;
@@ -35,6 +36,10 @@ struct ctl {
 	struct img_store *images;
 	char *bip;
 	char *default_bridge;
+	char *root;
+	char *exec_root;
+	struct container **ctrs; /* see ctl-container.c */
+	size_t n_ctrs, cap_ctrs;
 };
 
 int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err);

@@ -47,6 +47,7 @@ struct http_req {
 	uint64_t spooled;
 	bool head;
 	bool streaming;
+	bool raw;	     /* upgraded: a plain byte pipe, no chunk framing */
 	char *reply_headers; /* "Name: value\r\n" lines for this reply only */
 };
 
@@ -544,6 +545,27 @@ void http_stream_begin(struct http_req *req, int status, const char *content_typ
 			    "Transfer-Encoding: chunked\r\n\r\n");
 }
 
+void http_upgrade(struct http_req *req, const char *content_type)
+{
+	struct http_conn *conn = req->conn;
+
+	req->streaming = true;
+	req->raw = true;
+	conn->closing = true;
+	if (conn->dead)
+		return;
+	evbuffer_add_printf(bufferevent_get_output(conn->bev),
+			    "HTTP/1.1 101 UPGRADED\r\nContent-Type: %s\r\nConnection: Upgrade\r\n"
+			    "Upgrade: tcp\r\n%s\r\n",
+			    content_type,
+			    conn->srv->cfg.extra_headers ? conn->srv->cfg.extra_headers : "");
+}
+
+bool http_req_gone(const struct http_req *req)
+{
+	return req->conn->dead;
+}
+
 void http_stream_write(struct http_req *req, const void *data, size_t len)
 {
 	struct http_conn *conn = req->conn;
@@ -552,6 +574,10 @@ void http_stream_write(struct http_req *req, const void *data, size_t len)
 	if (conn->dead || len == 0 || req->head)
 		return;
 	out = bufferevent_get_output(conn->bev);
+	if (req->raw) {
+		evbuffer_add(out, data, len);
+		return;
+	}
 	evbuffer_add_printf(out, "%zx\r\n", len);
 	evbuffer_add(out, data, len);
 	evbuffer_add(out, "\r\n", 2);
@@ -561,7 +587,7 @@ void http_stream_end(struct http_req *req)
 {
 	struct http_conn *conn = req->conn;
 
-	if (!conn->dead && !req->head)
+	if (!conn->dead && !req->head && !req->raw)
 		evbuffer_add(bufferevent_get_output(conn->bev), "0\r\n\r\n", 5);
 	http_req_done(req);
 }

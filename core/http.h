@@ -71,6 +71,13 @@ void http_stream_begin(struct http_req *req, int status, const char *content_typ
 void http_stream_write(struct http_req *req, const void *data, size_t len);
 void http_stream_end(struct http_req *req);
 
+/* Answer 101 and turn the connection into a byte pipe (attach, exec):
+ * http_stream_write sends raw bytes, http_stream_end closes it. */
+void http_upgrade(struct http_req *req, const char *content_type);
+
+/* The client went away (a write failed or the socket closed). */
+bool http_req_gone(const struct http_req *req);
+
 /* Percent-decode s in place ('+' to space when plus is true); -EINVAL on a
  * malformed escape. */
 int http_unescape(char *s, bool plus);

@@ -14,6 +14,7 @@
 #include "core/api.h"
 #include "core/config.h"
 #include "core/controller.h"
+#include "core/ctl-container.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -25,6 +26,7 @@ struct daemon {
 	struct http_server *http;
 	int root_lock;
 	char *pid_path;
+	char *spool_dir; /* <root>/tmp: large request bodies */
 };
 
 /* mkdir -p with mode for the last component. */
@@ -142,7 +144,7 @@ static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int daemon_start(struct daemon *d, struct berr **err)
 {
-	_cleanup_free_ char *spool_dir = xasprintf("%s/tmp", d->cfg.root);
+	d->spool_dir = xasprintf("%s/tmp", d->cfg.root);
 	struct ctl_config cc = {
 		.root = d->cfg.root,
 		.exec_root = d->cfg.exec_root,
@@ -156,7 +158,7 @@ static int daemon_start(struct daemon *d, struct berr **err)
 		.socket_mode = 0660,
 		.max_body = 1 << 20,
 		.spool_body = api_spool_body,
-		.spool_dir = spool_dir,
+		.spool_dir = d->spool_dir,
 		.max_spool = (uint64_t)64 << 30,
 		.idle_timeout_s = d->cfg.idle_timeout_s,
 		.extra_headers = "Api-Version: " API_VERSION "\r\n"
@@ -169,33 +171,39 @@ static int daemon_start(struct daemon *d, struct berr **err)
 	int r;
 
 	if ((r = daemon_mkdirs(d->cfg.root, 0700, err)) < 0 ||
-	    (r = daemon_mkdirs(spool_dir, 0700, err)) < 0 ||
+	    (r = daemon_mkdirs(d->spool_dir, 0700, err)) < 0 ||
 	    (r = daemon_mkdirs(d->cfg.exec_root, 0700, err)) < 0 ||
 	    (r = daemon_lock_root(d, err)) < 0 || (r = daemon_write_pid(d, err)) < 0)
 		return r;
 	daemon_engine_id(d);
-	if ((r = ctl_new(&cc, &d->ctl, err)) < 0 || (r = ctl_restore(d->ctl, err)) < 0)
+	if ((r = ctl_new(&cc, &d->ctl, err)) < 0 || (r = ctl_restore(d->ctl, err)) < 0 ||
+	    (r = ctl_containers_restore(d->ctl, err)) < 0)
 		return r;
 	d->base = event_base_new();
 	if (!d->base)
 		return berr_set(err, ENOMEM, "cannot create the event loop");
+	d->api.base = d->base;
 	d->api.ctl = d->ctl;
 	d->api.root = d->cfg.root;
 	d->api.exec_root = d->cfg.exec_root;
 	clock_gettime(CLOCK_REALTIME, &d->api.started);
 	if ((r = jobq_new(d->base, &d->api.jobq, err)) < 0)
 		return r;
+	api_containers_watch(&d->api);
 	return http_server_new(d->base, &hc, &d->http, err);
 }
 
 static void daemon_stop(struct daemon *d)
 {
 	jobq_free(d->api.jobq);
+	if (d->ctl)
+		api_containers_unwatch(&d->api);
 	http_server_free(d->http);
 	ctl_free(d->ctl);
 	if (d->pid_path)
 		unlink(d->pid_path);
 	free(d->pid_path);
+	free(d->spool_dir);
 	if (d->root_lock >= 0)
 		close(d->root_lock);
 	if (d->base)

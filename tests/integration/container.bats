@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# container.bats - containers with --network none and --network host,
+# through the real docker CLI and berth: run, exit codes, stop/kill, logs,
+# wait, rm, --rm, isolation, bad input, and containers living through a
+# daemon restart.
+#
+#   root ns: docker CLI ──unix socket──▶ $NS: berthd ──▶ berth-shim ──▶ container
+#                                          (containers get their own netns: --network none)
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	export BUSYBOX_TAR=$BATS_FILE_TMPDIR/busybox.tar
+	"$BATS_TEST_DIRNAME/../../scripts/mk-busybox-rootfs.sh" "$BUSYBOX_TAR"
+}
+
+setup() {
+	berth_setup ctr
+	berthd_start
+	docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
+}
+
+teardown() {
+	berth_teardown
+}
+
+@test "run prints the output and returns the exit code" {
+	run docker run --network none busybox echo hello
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = hello ]
+	run docker run --network none busybox sh -c 'echo out; echo err >&2; exit 3'
+	[ "$status" -eq 3 ]
+	[[ $output == *out* && $output == *err* ]]
+}
+
+@test "pid 1, hostname, its own network namespace, Docker's capabilities" {
+	run docker run --network none --hostname box1 busybox sh -c 'echo $$; hostname; ip -o link | wc -l; grep CapEff /proc/self/status'
+	echo "$output"
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = box1 ]
+	[ "${lines[2]}" = 1 ]
+	[[ ${lines[3]} == *00000000a80425fb ]]
+}
+
+@test "detached run, ps, logs, stop (143), kill (137), rm" {
+	# --init: pid 1 is a reaper that passes SIGTERM on (a bare pid 1 ignores it)
+	id=$(docker run -d --init --network none --name s1 busybox sh -c 'echo started; exec sleep 100')
+	[[ $id =~ ^[0-9a-f]{64}$ ]]
+	run docker ps --format '{{.Names}} {{.Status}}'
+	[[ $output == "s1 Up"* ]]
+	for i in $(seq 1 50); do docker logs s1 | grep -q started && break; sleep 0.1; done
+	run docker logs s1
+	[ "$output" = started ]
+	run docker stop -t 1 s1
+	[ "$output" = s1 ]
+	run docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' s1
+	[ "$output" = "exited 143" ]
+	docker start s1
+	docker kill s1
+	run docker wait s1
+	[ "$output" = 137 ]
+	run docker ps -a --filter name=s1 --format '{{.Status}}'
+	[[ $output == "Exited (137)"* ]]
+	docker rm s1
+	run docker inspect s1
+	[ "$status" -ne 0 ]
+	[ -z "$(ls "$ROOT/containers")" ]
+}
+
+@test "rm of a running container needs force; --rm removes on exit" {
+	docker run -d --network none --name r1 busybox sleep 100
+	run docker rm r1
+	[ "$status" -ne 0 ]
+	[[ $output == *"container is running: stop the container before removing or force remove"* ]]
+	docker rm -f r1
+	run docker run --rm --network none --name r2 busybox true
+	[ "$status" -eq 0 ]
+	for i in $(seq 1 50); do docker inspect r2 >/dev/null 2>&1 || break; sleep 0.1; done
+	! docker inspect r2 >/dev/null 2>&1
+}
+
+@test "bad input: unknown image, duplicate name, missing command, bad user, network mode" {
+	run docker run --network none --pull never nosuchimage true
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"No such image: nosuchimage"* ]]
+	docker create --network none --name dup busybox true
+	run docker create --network none --name dup busybox true
+	[ "$status" -ne 0 ]
+	[[ $output == *'The container name "/dup" is already in use'* ]]
+	run -127 docker run --network none busybox nosuchcommand
+	echo "$output"
+	[ "$status" -eq 127 ]
+	[[ $output == *nosuchcommand* ]]
+	run docker run --network none -u nobodyatall busybox true
+	[ "$status" -ne 0 ]
+	[[ $output == *"unable to find user nobodyatall"* ]]
+	run docker run busybox true
+	[ "$status" -ne 0 ]
+	[[ $output == *"--network none or --network host"* ]]
+	run docker run --network none -m 1k busybox true
+	[[ $output == *"Minimum memory limit allowed is 6MB"* ]]
+}
+
+@test "containers keep running while berthd restarts; exits while it is down are reported" {
+	docker run -d --network none --name live busybox sleep 100
+	docker run -d --network none --name short busybox sh -c 'sleep 1; exit 7'
+	pid=$(docker inspect -f '{{.State.Pid}}' live)
+	berthd_stop
+	sleep 1.5
+	kill -0 "$pid"
+	berthd_start
+	run docker inspect -f '{{.State.Status}} {{.State.Pid}}' live
+	[ "$output" = "running $pid" ]
+	run docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' short
+	[ "$output" = "exited 7" ]
+	# sleep as pid 1 ignores SIGTERM, so stop ends in SIGKILL, as with Docker
+	docker stop -t 1 live
+	run docker inspect -f '{{.State.ExitCode}}' live
+	[ "$output" = 137 ]
+}
