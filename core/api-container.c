@@ -15,6 +15,7 @@
 #include "core/api.h"
 #include "core/controller.h"
 #include "core/ctl-container.h"
+#include "core/events.h"
 #include "core/filters.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -67,6 +68,22 @@ static struct container *api_ctr_get(struct api *api, const char *ref)
 
 	ctl_container_find(api->ctl, ref, &c, NULL);
 	return c;
+}
+
+/* A container event with Docker's attributes: image, name and the labels. */
+static void api_ctr_event(struct api *api, const struct container *c, const char *action,
+			  json_t *extra)
+{
+	json_t *attrs = json_deep_copy(json_object_get(c->config, "Labels"));
+
+	if (!attrs)
+		attrs = json_object();
+	json_object_set_new(attrs, "image", json_string(c->image_ref));
+	json_object_set_new(attrs, "name", json_string(c->name));
+	if (extra)
+		json_object_update(attrs, extra);
+	json_decref(extra);
+	events_emit(api->events, "container", action, c->id, attrs);
 }
 
 static void api_reply_errno(struct http_req *req, struct berr *err)
@@ -262,9 +279,10 @@ static void api_ctr_notify_exit(struct api *api, struct container *c, bool remov
 			api_wait_reply(w, c->exit_code);
 		else if (w->kind == W_STOP && w->restart)
 			api_ctr_submit_start_after_stop(api, w->req, c->id);
-		else if (w->kind == W_STOP)
+		else if (w->kind == W_STOP) {
+			api_ctr_event(api, c, "stop", NULL);
 			http_reply(w->req, 204, NULL, NULL, 0);
-		else {
+		} else {
 			api_stream_pump(w, path);
 			http_stream_end(w->req);
 		}
@@ -382,6 +400,7 @@ static void api_start_after(struct api_job *aj)
 
 	if (!c || aj->err || aj->status != 204)
 		return;
+	api_ctr_event(aj->api, c, "start", NULL);
 	if (op->exit_fd >= 0)
 		api_ctr_watch(aj->api, c, TAKE_FD(op->exit_fd));
 	else /* gone already: let the reaper find out */
@@ -433,6 +452,14 @@ static void api_reap_after(struct api_job *aj)
 	if (!c || c->status == CTR_RUNNING)
 		return;
 	api_watch_stop(c);
+	{
+		char code[16];
+
+		snprintf(code, sizeof(code), "%d", c->exit_code);
+		api_ctr_event(aj->api, c, "die", json_pack("{s:s}", "exitCode", code));
+		if (c->oom_killed)
+			api_ctr_event(aj->api, c, "oom", NULL);
+	}
 	api_ctr_notify_exit(aj->api, c, false);
 	if (ctr_auto_remove(c)) {
 		api_ctr_submit_remove(aj->api, c->id);
@@ -459,8 +486,10 @@ static void api_remove_after(struct api_job *aj)
 {
 	struct api_ctr_op *op = aj->data;
 
-	if (op->gone)
+	if (op->gone) {
+		api_ctr_event(aj->api, op->gone, "destroy", NULL);
 		api_ctr_forget(aj->api, TAKE_PTR(op->gone));
+	}
 }
 
 static void api_ctr_delete(struct api *api, struct http_req *req, char **params)
@@ -485,6 +514,16 @@ static void api_create_run(struct api_job *aj)
 		return;
 	aj->status = 201;
 	aj->reply = json_pack("{s:s, s:[]}", "Id", c->id, "Warnings");
+	snprintf(op->id, sizeof(op->id), "%s", c->id);
+}
+
+static void api_create_after(struct api_job *aj)
+{
+	struct api_ctr_op *op = aj->data;
+	struct container *c = aj->err ? NULL : api_ctr_by_id(aj->api, op->id);
+
+	if (c)
+		api_ctr_event(aj->api, c, "create", NULL);
 }
 
 static void api_ctr_create(struct api *api, struct http_req *req, char **params)
@@ -500,7 +539,7 @@ static void api_ctr_create(struct api *api, struct http_req *req, char **params)
 		return;
 	}
 	op->name = name ? xstrdup(name) : NULL;
-	api_job_submit(api, req, api_create_run, op, api_op_free, NULL);
+	api_job_submit_after(api, req, api_create_run, op, api_op_free, api_create_after);
 }
 
 static void api_kill_run(struct api_job *aj)
@@ -512,6 +551,17 @@ static void api_kill_run(struct api_job *aj)
 		return;
 	if (ctl_container_kill(aj->api->ctl, c, op->sig, &aj->err) == 0)
 		aj->status = 204;
+}
+
+static void api_kill_after(struct api_job *aj)
+{
+	struct api_ctr_op *op = aj->data;
+	struct container *c = aj->err ? NULL : api_ctr_by_id(aj->api, op->id);
+	char sig[16];
+
+	snprintf(sig, sizeof(sig), "%d", op->sig);
+	if (c)
+		api_ctr_event(aj->api, c, "kill", json_pack("{s:s}", "signal", sig));
 }
 
 static void api_ctr_kill(struct api *api, struct http_req *req, char **params)
@@ -528,7 +578,7 @@ static void api_ctr_kill(struct api *api, struct http_req *req, char **params)
 	}
 	op = api_op_new(params[0]);
 	op->sig = sig;
-	api_job_submit(api, req, api_kill_run, op, api_op_free, NULL);
+	api_job_submit_after(api, req, api_kill_run, op, api_op_free, api_kill_after);
 }
 
 /* Job: the first step of stop: the stop signal, or 304 when not running. */

@@ -7,6 +7,7 @@
 
 #include "core/api.h"
 #include "core/controller.h"
+#include "core/events.h"
 #include "core/filters.h"
 #include "core/util.h"
 
@@ -125,6 +126,19 @@ static void api_net_inspect(struct api *api, struct http_req *req, char **params
 	berr_free(err);
 }
 
+static void api_net_free_json(void *data)
+{
+	json_decref(data);
+}
+
+/* Docker's network event: Actor attributes name and type (the driver). */
+static void api_net_event(struct api *api, const char *action, const char *id, const char *name,
+			  const char *driver)
+{
+	events_emit(api->events, "network", action, id,
+		    json_pack("{s:s, s:s}", "name", name, "type", driver));
+}
+
 static void api_net_create_run(struct api_job *aj)
 {
 	struct network *net;
@@ -133,6 +147,39 @@ static void api_net_create_run(struct api_job *aj)
 		return;
 	aj->status = 201;
 	aj->reply = json_pack("{s:s, s:s}", "Id", net->id, "Warning", "");
+	aj->data = json_pack("{s:s, s:s, s:s}", "id", net->id, "name", net->name, "driver",
+			     net->driver_name);
+	aj->free_data = api_net_free_json;
+}
+
+/* After create/delete/prune: the events, from what the job recorded. */
+static void api_net_events_after(struct api_job *aj, const char *action)
+{
+	json_t *data = aj->data, *v, *list = json_is_array(data) ? data : NULL;
+	size_t i;
+
+	if (aj->err || !aj->data)
+		return;
+	if (!list) {
+		api_net_event(aj->api, action, json_string_value(json_object_get(data, "id")),
+			      json_string_value(json_object_get(data, "name")),
+			      json_string_value(json_object_get(data, "driver")));
+		return;
+	}
+	json_array_foreach (list, i, v)
+		api_net_event(aj->api, action, json_string_value(json_object_get(v, "id")),
+			      json_string_value(json_object_get(v, "name")),
+			      json_string_value(json_object_get(v, "driver")));
+}
+
+static void api_net_create_after(struct api_job *aj)
+{
+	api_net_events_after(aj, "create");
+}
+
+static void api_net_destroy_after(struct api_job *aj)
+{
+	api_net_events_after(aj, "destroy");
 }
 
 static void api_net_free_draft(void *data)
@@ -146,10 +193,11 @@ static void api_net_create(struct api *api, struct http_req *req, char **params)
 	struct berr *err = NULL;
 	json_t *body;
 
+	(void)params;
 	if (api_body_json(req, &body, &err) == 0) {
 		if (net_from_create_json(body, &draft, &err) == 0)
-			api_job_submit(api, req, api_net_create_run, draft, api_net_free_draft,
-				       params);
+			api_job_submit_after(api, req, api_net_create_run, draft,
+					     api_net_free_draft, api_net_create_after);
 		json_decref(body);
 	}
 	if (err) {
@@ -160,28 +208,45 @@ static void api_net_create(struct api *api, struct http_req *req, char **params)
 
 static void api_net_delete_run(struct api_job *aj)
 {
-	if (ctl_network_delete(aj->api->ctl, aj->params[0], &aj->err) == 0)
-		aj->status = 204;
+	const char *ref = json_string_value(json_object_get(aj->data, "ref"));
+	json_t *what = NULL;
+	struct network *n;
+
+	/* what the destroy event names, taken before the network goes */
+	if (ctl_network_find(aj->api->ctl, ref, &n, NULL) == 0)
+		what = json_pack("{s:s, s:s, s:s}", "id", n->id, "name", n->name, "driver",
+				 n->driver_name);
+	if (ctl_network_delete(aj->api->ctl, ref, &aj->err) < 0) {
+		json_decref(what);
+		return;
+	}
+	aj->status = 204;
+	json_decref(aj->data);
+	aj->data = what;
 }
 
 static void api_net_delete(struct api *api, struct http_req *req, char **params)
 {
-	api_job_submit(api, req, api_net_delete_run, NULL, NULL, params);
+	(void)params;
+	api_job_submit_after(api, req, api_net_delete_run, json_pack("{s:s}", "ref", params[0]),
+			     api_net_free_json, api_net_destroy_after);
 }
 
 static void api_net_prune_run(struct api_job *aj)
 {
-	json_t *names;
+	json_t *gone, *names = json_array(), *v;
+	size_t i;
 
-	if (ctl_network_prune(aj->api->ctl, aj->data, &names, &aj->err) < 0)
+	if (ctl_network_prune(aj->api->ctl, aj->data, &gone, &aj->err) < 0) {
+		json_decref(names);
 		return;
+	}
+	json_array_foreach (gone, i, v)
+		json_array_append(names, json_object_get(v, "name"));
 	aj->reply = json_pack("{s:o}", "NetworksDeleted",
 			      json_array_size(names) ? names : (json_decref(names), json_null()));
-}
-
-static void api_net_free_json(void *data)
-{
-	json_decref(data);
+	json_decref(aj->data);
+	aj->data = gone;
 }
 
 static void api_net_prune(struct api *api, struct http_req *req, char **params)
@@ -189,12 +254,14 @@ static void api_net_prune(struct api *api, struct http_req *req, char **params)
 	struct berr *err = NULL;
 	json_t *f;
 
+	(void)params;
 	if (filters_parse(http_req_query(req, "filters"), api_net_prune_filters, &f, &err) < 0) {
 		api_reply_berr(req, err);
 		berr_free(err);
 		return;
 	}
-	api_job_submit(api, req, api_net_prune_run, f, api_net_free_json, params);
+	api_job_submit_after(api, req, api_net_prune_run, f, api_net_free_json,
+			     api_net_destroy_after);
 }
 
 const struct api_route api_network_routes[] = {

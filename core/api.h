@@ -23,8 +23,11 @@
 
 struct ctl;
 
+struct events;
+
 struct api {
 	struct event_base *base;
+	struct events *events;
 	struct ctl *ctl;
 	struct jobq *jobq;
 	const char *root;
@@ -38,6 +41,7 @@ extern const struct api_route api_system_routes[];
 extern const struct api_route api_network_routes[];
 extern const struct api_route api_image_routes[];
 extern const struct api_route api_container_routes[];
+extern const struct api_route api_events_routes[];
 
 /* After a restart: watch the containers that still run (loop thread). */
 void api_containers_watch(struct api *api);

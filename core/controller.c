@@ -457,13 +457,16 @@ int ctl_network_prune(struct ctl *ctl, json_t *filters, json_t **ret, struct ber
 			victims[n++] = ctl->nets[i];
 	names = json_array();
 	for (size_t i = 0; i < n; i++) {
+		json_t *what = json_pack("{s:s, s:s, s:s}", "id", victims[i]->id, "name",
+					 victims[i]->name, "driver", victims[i]->driver_name);
 		_cleanup_free_ char *name = xstrdup(victims[i]->name);
 		struct berr *e = NULL;
 
 		if (ctl_net_delete(ctl, victims[i], &e) == 0)
-			json_array_append_new(names, json_string(name));
+			json_array_append(names, what);
 		else
 			log_warn("prune: network %s: %s", name, berr_msg(e));
+		json_decref(what);
 		berr_free(e);
 	}
 	free(victims);

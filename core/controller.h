@@ -63,7 +63,7 @@ int ctl_network_create(struct ctl *ctl, struct network *draft, struct network **
 		       struct berr **err);
 int ctl_network_delete(struct ctl *ctl, const char *ref, struct berr **err);
 /* Delete every removable, unused network matching filters (label, label!,
- * until); *ret gets the array of removed names. */
+ * until); *ret gets the removed ones: [{"id", "name", "driver"}]. */
 int ctl_network_prune(struct ctl *ctl, json_t *filters, json_t **ret, struct berr **err);
 
 #endif

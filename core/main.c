@@ -14,6 +14,7 @@
 #include "core/api.h"
 #include "core/config.h"
 #include "core/controller.h"
+#include "core/events.h"
 #include "core/ctl-container.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -183,6 +184,7 @@ static int daemon_start(struct daemon *d, struct berr **err)
 	if (!d->base)
 		return berr_set(err, ENOMEM, "cannot create the event loop");
 	d->api.base = d->base;
+	d->api.events = events_new();
 	d->api.ctl = d->ctl;
 	d->api.root = d->cfg.root;
 	d->api.exec_root = d->cfg.exec_root;
@@ -199,6 +201,7 @@ static void daemon_stop(struct daemon *d)
 	if (d->ctl)
 		api_containers_unwatch(&d->api);
 	http_server_free(d->http);
+	events_free(d->api.events);
 	ctl_free(d->ctl);
 	if (d->pid_path)
 		unlink(d->pid_path);
