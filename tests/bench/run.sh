@@ -27,5 +27,12 @@ for _ in $(seq 1 100); do
 	curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null && break
 	sleep 0.05
 done
+here=$(cd "$(dirname "$0")" && pwd)
 echo "== network API ($(nproc) CPUs, $(uname -r))"
-python3 "$(dirname "$0")/netbench.py" "$SOCK" "$pid" "${ROUNDS:-50}"
+python3 "$here/netbench.py" "$SOCK" "$pid" "${ROUNDS:-50}"
+
+echo "== containers"
+"$here/../../scripts/mk-busybox-rootfs.sh" "$TMP/busybox.tar" >/dev/null
+python3 "$here/ctrbench.py" "$SOCK" "$pid" "$TMP/exec" "$TMP/busybox.tar"
+command -v crun >/dev/null || apt-get install -y -qq crun >/dev/null 2>&1 || true
+nsenter --net="/run/netns/$NS" "$here/crun-floor.sh" "$TMP/busybox.tar" "${ROUNDS:-30}"
