@@ -78,6 +78,34 @@ done
 run berth network ls
 run ip -n "$NS" -br link show type bridge
 
+say "containers: import busybox (built from Debian's busybox-static), run it"
+"$(dirname "$0")/mk-busybox-rootfs.sh" "$TMP/busybox.tar"
+run berth import "$TMP/busybox.tar" busybox:latest
+run berth images
+dk() { "$DOCKER_CLI" "$@"; }
+if [ -x "$DOCKER_CLI" ]; then
+	run dk run --rm --network none --hostname lab1 busybox sh -c \
+		'echo "pid $$ on $(hostname)"; grep CapEff /proc/self/status; ip -o link | cut -d: -f2'
+	run dk run --network none busybox sh -c 'exit 3' || echo "(exit code $?)"
+	say "a container that outlives a daemon restart"
+	run dk run -d --init --network none --name keeper busybox sh -c 'while true; do date; sleep 1; done'
+	sleep 1.2
+	kill -TERM "$pid"; wait "$pid" || true
+	echo "berthd stopped; the container still runs: pid $(cat "$TMP"/exec/containers/*/shim.pid | head -1) is its shim"
+	nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --root "$TMP/root" --exec-root "$TMP/exec" \
+		>>"$TMP/berthd.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 100); do
+		curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null && break
+		sleep 0.05
+	done
+	run dk ps
+	run dk logs --tail 2 keeper
+	run dk stop -t 1 keeper
+	run dk rm keeper
+	run dk events --since 1 --until "$(($(date +%s) + 1))" --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}'
+fi
+
 say "prune the lab"
 run berth network prune -f
 run berth network ls
