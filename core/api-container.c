@@ -983,7 +983,39 @@ static void api_ctr_resize(struct api *api, struct http_req *req, char **params)
 	http_reply(req, 200, "text/plain", NULL, 0);
 }
 
+static void api_rename_run(struct api_job *aj)
+{
+	struct api_ctr_op *op = aj->data;
+	struct container *c;
+
+	if (ctl_container_find(aj->api->ctl, op->id, &c, &aj->err) < 0 ||
+	    ctl_container_rename(aj->api->ctl, c, op->name, &aj->err) < 0)
+		return;
+	snprintf(op->id, sizeof(op->id), "%s", c->id);
+	aj->status = 204;
+}
+
+static void api_rename_after(struct api_job *aj)
+{
+	struct api_ctr_op *op = aj->data;
+	struct container *c = aj->err ? NULL : api_ctr_by_id(aj->api, op->id);
+
+	if (c)
+		api_ctr_event(aj->api, c, "rename", NULL);
+}
+
+/* POST /containers/{id}/rename?name=new */
+static void api_ctr_rename(struct api *api, struct http_req *req, char **params)
+{
+	struct api_ctr_op *op = api_op_new(params[0]);
+	const char *name = http_req_query(req, "name");
+
+	op->name = xstrdup(name ? name : "");
+	api_job_submit_after(api, req, api_rename_run, op, api_op_free, api_rename_after);
+}
+
 const struct api_route api_container_routes[] = {
+	{"POST", "/containers/{id}/rename", api_ctr_rename},
 	{"GET", "/containers/json", api_ctr_list},
 	{"POST", "/containers/create", api_ctr_create},
 	{"GET", "/containers/{id}/json", api_ctr_inspect},

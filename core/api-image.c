@@ -10,6 +10,7 @@
 #include "core/api.h"
 #include "core/container.h"
 #include "core/controller.h"
+#include "core/ctl-container.h"
 #include "core/filters.h"
 #include "core/util.h"
 #include "runtime/image.h"
@@ -326,7 +327,119 @@ static void api_img_delete(struct api *api, struct http_req *req, char **params)
 	api_job_submit(api, req, api_img_delete_run, force, free, params);
 }
 
+/* --- commit --- */
+
+struct api_img_commit {
+	char *container;
+	char *ref;
+	char *comment;
+	char *changes;
+	json_t *config; /* the body: Config overrides, or NULL */
+	char *id;	/* result */
+};
+
+static void api_img_commit_free(void *data)
+{
+	struct api_img_commit *cm = data;
+
+	free(cm->container);
+	free(cm->ref);
+	free(cm->comment);
+	free(cm->changes);
+	free(cm->id);
+	json_decref(cm->config);
+	free(cm);
+}
+
+/* The new image's config: the container's, then the body's fields, then
+ * the Dockerfile-like changes, one per line. */
+static int api_img_commit_config(struct container *c, struct api_img_commit *cm, json_t **ret,
+				 struct berr **err)
+{
+	json_t *cfg = json_deep_copy(c->config);
+	_cleanup_free_ char *changes = cm->changes ? xstrdup(cm->changes) : NULL;
+	char *save = NULL;
+	int r;
+
+	if (json_is_object(cm->config))
+		json_object_update(cfg, cm->config);
+	json_object_del(cfg, "Image");
+	for (char *l = changes ? strtok_r(changes, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if ((r = img_change_apply(cfg, l, err)) < 0) {
+			json_decref(cfg);
+			return r;
+		}
+	}
+	*ret = cfg;
+	return 0;
+}
+
+static void api_img_commit_run(struct api_job *aj)
+{
+	struct api_img_commit *cm = aj->data;
+	struct container *c;
+	struct image *img, *made;
+	_cleanup_free_ char *upper = NULL;
+	json_t *cfg;
+
+	if (ctl_container_find(aj->api->ctl, cm->container, &c, &aj->err) < 0 ||
+	    img_find(aj->api->ctl->images, c->image_id, &img, &aj->err) < 0 ||
+	    api_img_commit_config(c, cm, &cfg, &aj->err) < 0)
+		return;
+	upper = xasprintf("%s/containers/%s/upper", aj->api->ctl->root, c->id);
+	if (img_commit(aj->api->ctl->images, img, upper, cm->ref, cfg, cm->comment, &made,
+		       &aj->err) == 0) {
+		aj->status = 201;
+		aj->reply = json_pack("{s:s}", "Id", made->id);
+	}
+	json_decref(cfg);
+}
+
+/* A body of JSON null (a client with no Config to send). */
+static bool api_body_is_null(struct http_req *req)
+{
+	size_t len;
+	const char *b = http_req_body(req, &len);
+
+	while (len && (b[len - 1] == '\n' || b[len - 1] == ' '))
+		len--;
+	return len == 4 && strncmp(b, "null", 4) == 0;
+}
+
+/* POST /commit?container=&repo=&tag=&comment=&changes= (docker commit):
+ * the container's writable layer becomes a layer on top of its image.
+ * The container is not paused (berth has no freezer yet). */
+static void api_img_commit(struct api *api, struct http_req *req, char **params)
+{
+	const char *ctr = http_req_query(req, "container"),
+		   *comment = http_req_query(req, "comment");
+	const char *changes = http_req_query(req, "changes");
+	struct api_img_commit *cm;
+	struct berr *err = NULL;
+	json_t *body = NULL;
+
+	(void)params;
+	if (!ctr || !*ctr) {
+		http_reply_error(req, 400, "container is required");
+		return;
+	}
+	if (!api_body_is_null(req) && api_body_json(req, &body, &err) < 0) {
+		api_reply_berr(req, err);
+		berr_free(err);
+		return;
+	}
+	cm = xcalloc(1, sizeof(*cm));
+	cm->container = xstrdup(ctr);
+	cm->ref = api_img_import_ref(req);
+	cm->comment = xstrdup(comment ? comment : "");
+	cm->changes = changes && *changes ? xstrdup(changes) : NULL;
+	cm->config = body;
+	api_job_submit(api, req, api_img_commit_run, cm, api_img_commit_free, NULL);
+}
+
 const struct api_route api_image_routes[] = {
+	{"POST", "/commit", api_img_commit},
 	{"POST", "/images/create", api_img_create},
 	{"GET", "/images/json", api_img_list},
 	{"GET", "/images/{name*}/json", api_img_inspect},

@@ -166,6 +166,7 @@ static int ctr_merge_config(json_t *body, json_t *image_cfg, json_t **ret, struc
 {
 	json_t *cmd, *ep, *env, *cfg;
 	const char *wd = ctr_str(body, "WorkingDir");
+	bool ep_given;
 	int r;
 
 	if ((r = ctr_strv_field(body, "Cmd", true, &cmd, err)) < 0)
@@ -188,9 +189,11 @@ static int ctr_merge_config(json_t *body, json_t *image_cfg, json_t **ret, struc
 	cfg = json_deep_copy(body);
 	json_object_del(cfg, "HostConfig");
 	json_object_del(cfg, "NetworkingConfig");
+	ep_given = ep != NULL;
 	if (!ep && json_array_size(json_object_get(image_cfg, "Entrypoint")))
 		ep = json_incref(json_object_get(image_cfg, "Entrypoint"));
-	if (!cmd && !json_object_get(body, "Entrypoint"))
+	/* a user Entrypoint clears the image's Cmd; null counts as not given */
+	if (!cmd && !ep_given)
 		cmd = json_incref(json_object_get(image_cfg, "Cmd"));
 	json_object_set_new(cfg, "Cmd", cmd ? cmd : json_null());
 	json_object_set_new(cfg, "Entrypoint", ep ? ep : json_null());

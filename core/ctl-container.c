@@ -479,6 +479,34 @@ static int ctl_ctr_spec(struct ctl *ctl, struct container *c, struct rt_spec *sp
 	return ctl_ctr_etc_files(ctl, c, spec, err);
 }
 
+int ctl_container_rename(struct ctl *ctl, struct container *c, const char *name, struct berr **err)
+{
+	char *newname, *old;
+	int r;
+
+	if (!name || !*name)
+		return berr_set(err, EINVAL, "Neither old nor new names may be empty");
+	if (streq(c->name, name[0] == '/' ? name + 1 : name))
+		return berr_set(err, EINVAL,
+				"Renaming a container with the same name as its "
+				"current name");
+	if ((r = ctl_ctr_name(ctl, name, &newname, err)) < 0)
+		return r;
+	pthread_rwlock_wrlock(&ctl->lock);
+	old = c->name;
+	c->name = newname;
+	pthread_rwlock_unlock(&ctl->lock);
+	r = ctl_container_save(ctl, c, err);
+	pthread_rwlock_wrlock(&ctl->lock);
+	if (r < 0) {
+		c->name = old;
+		old = newname;
+	}
+	pthread_rwlock_unlock(&ctl->lock);
+	free(old);
+	return r;
+}
+
 int ctl_container_start(struct ctl *ctl, struct container *c, struct berr **err)
 {
 	_cleanup_free_ char *state = ctl_container_state_dir(ctl, c);

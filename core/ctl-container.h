@@ -21,6 +21,9 @@ int ctl_container_find(struct ctl *ctl, const char *ref, struct container **ret,
 /* Job thread.  name may be NULL (a name is generated). */
 int ctl_container_create(struct ctl *ctl, json_t *body, const char *name, struct container **ret,
 			 struct berr **err);
+/* Give c another name (Docker's rules and messages; the old name is free
+ * again). */
+int ctl_container_rename(struct ctl *ctl, struct container *c, const char *name, struct berr **err);
 /* EALREADY when it runs already (304). */
 int ctl_container_start(struct ctl *ctl, struct container *c, struct berr **err);
 /* Send a signal; EBUSY-style 409 "is not running" when it is not. */

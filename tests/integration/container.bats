@@ -121,3 +121,51 @@ teardown() {
 	run docker inspect -f '{{.State.ExitCode}}' live
 	[ "$output" = 137 ]
 }
+
+@test "commit makes an image from the writable layer; rename keeps the container" {
+	docker run --network none --name maker busybox sh -c 'echo made > /made.txt'
+	run docker commit -c 'CMD ["cat", "/made.txt"]' -m "from a test" maker made:v1
+	echo "$output"
+	[[ $output == sha256:* ]]
+	run docker run --rm --network none made:v1
+	[ "$output" = made ]
+	run docker history made:v1 --format '{{.Comment}}'
+	[[ $output == *"from a test"* ]]
+	docker rename maker maker2
+	run docker inspect -f '{{.Name}}' maker2
+	[ "$output" = /maker2 ]
+	! docker inspect maker >/dev/null 2>&1
+	docker create --network none --name other busybox true
+	run docker rename maker2 other
+	[ "$status" -ne 0 ]
+	[[ $output == *'The container name "/other" is already in use'* ]]
+}
+
+@test "limits, user, read-only root, caps, binds and restart policies" {
+	mkdir -p "$TMP/share"
+	echo shared >"$TMP/share/f"
+	run docker run --rm --network none -u nobody --read-only --cap-drop ALL \
+		-v "$TMP/share:/share:ro" busybox sh -c 'id -u; cat /share/f; touch /x 2>&1; touch /share/y 2>&1; grep CapEff /proc/self/status'
+	echo "$output"
+	[ "${lines[0]}" = 65534 ]
+	[ "${lines[1]}" = shared ]
+	[[ ${lines[2]} == *"Read-only file system"* ]]
+	[[ ${lines[3]} == *"Read-only file system"* ]]
+	[[ ${lines[4]} == *0000000000000000 ]]
+	run docker run --rm --network none --pids-limit 5 busybox sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 5 & done 2>&1; wait'
+	echo "$output"
+	[[ $output == *"can't fork"* || $output == *"Resource temporarily unavailable"* ]]
+	if [ -d /sys/fs/cgroup/memory ] || [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		run docker run --network none --name oom -m 8m busybox sh -c 'x=a; while true; do x=$x$x; done'
+		[ "$status" -eq 137 ]
+		run docker inspect -f '{{.State.OOMKilled}}' oom
+		[ "$output" = true ]
+	fi
+	docker run -d --network none --name flaky --restart on-failure:2 busybox sh -c 'exit 5'
+	for i in $(seq 1 100); do
+		[ "$(docker inspect -f '{{.RestartCount}} {{.State.Status}}' flaky)" = "2 exited" ] && break
+		sleep 0.1
+	done
+	run docker inspect -f '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}' flaky
+	[ "$output" = "2 exited 5" ]
+}
