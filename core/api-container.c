@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -702,23 +701,6 @@ static const char *const api_ctr_list_filters[] = {
 	"id", "name", "label", "status", "ancestor", "exited", "network", NULL,
 };
 
-static bool api_ctr_name_match(const char *want, void *data)
-{
-	regex_t re;
-	bool hit;
-
-	if (regcomp(&re, want, REG_EXTENDED | REG_NOSUB) != 0)
-		return strstr(data, want) != NULL;
-	hit = regexec(&re, data, 0, NULL, 0) == 0;
-	regfree(&re);
-	return hit;
-}
-
-static bool api_ctr_id_match(const char *want, void *data)
-{
-	return strprefix(data, want);
-}
-
 static bool api_ctr_exited_match(const char *want, void *data)
 {
 	const struct container *c = data;
@@ -744,8 +726,8 @@ static bool api_ctr_match(struct container *c, json_t *f, bool all)
 	if (!all && c->status != CTR_RUNNING && !filters_get(f, "status") &&
 	    !filters_get(f, "exited"))
 		return false;
-	return filters_match(f, "id", api_ctr_id_match, c->id) &&
-	       filters_match(f, "name", api_ctr_name_match, slash_name) &&
+	return filters_match(f, "id", filters_prefix_match, c->id) &&
+	       filters_match(f, "name", filters_regex_match, slash_name) &&
 	       filters_match_exact(f, "status", ctr_status_to_string(c->status)) &&
 	       filters_match(f, "exited", api_ctr_exited_match, c) &&
 	       filters_match(f, "ancestor", api_ctr_ancestor_match, c) &&

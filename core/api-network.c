@@ -2,7 +2,6 @@
  * prune.  Reads run on the loop under the model's read lock; changes are
  * jobs. */
 #include <errno.h>
-#include <regex.h>
 #include <stdlib.h>
 
 #include "core/api.h"
@@ -15,25 +14,6 @@ static const char *const api_net_list_filters[] = {
 	"dangling", "driver", "id", "label", "name", "scope", "type", NULL,
 };
 static const char *const api_net_prune_filters[] = {"until", "label", "label!", NULL};
-
-/* name: Docker matches a regular expression anywhere in the name. */
-static bool api_net_name_match(const char *want, void *data)
-{
-	regex_t re;
-	bool hit;
-
-	if (regcomp(&re, want, REG_EXTENDED | REG_NOSUB) != 0)
-		return strstr(data, want) != NULL;
-	hit = regexec(&re, data, 0, NULL, 0) == 0;
-	regfree(&re);
-	return hit;
-}
-
-/* id: the full id or a prefix of it. */
-static bool api_net_id_match(const char *want, void *data)
-{
-	return strprefix(data, want);
-}
 
 static bool api_net_type_match(const char *want, void *data)
 {
@@ -73,8 +53,8 @@ static bool api_net_dangling_match(const char *want, void *data)
 
 static bool api_net_match(struct network *net, json_t *f)
 {
-	return filters_match(f, "name", api_net_name_match, net->name) &&
-	       filters_match(f, "id", api_net_id_match, net->id) &&
+	return filters_match(f, "name", filters_regex_match, net->name) &&
+	       filters_match(f, "id", filters_prefix_match, net->id) &&
 	       filters_match_exact(f, "driver", net->driver_name) &&
 	       filters_match_exact(f, "scope", net_scope_to_string(net->scope)) &&
 	       filters_match(f, "type", api_net_type_match, net) &&

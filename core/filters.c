@@ -1,6 +1,7 @@
 /* filters.c - parsing and matching of the `filters` query parameter (see
  * filters.h).  Used by the API handlers of list and prune. */
 #include <errno.h>
+#include <regex.h>
 #include <stdlib.h>
 
 #include "core/filters.h"
@@ -196,4 +197,22 @@ int filters_time(const char *s, struct timespec *ret, struct berr **err)
 	ret->tv_sec = (time_t)(ns / 1e9);
 	ret->tv_nsec = (long)(ns - (double)ret->tv_sec * 1e9);
 	return 0;
+}
+
+bool filters_regex_match(const char *want, void *data)
+{
+	regex_t re;
+	bool hit;
+
+	/* not a valid regular expression: a plain substring, as users mean it */
+	if (regcomp(&re, want, REG_EXTENDED | REG_NOSUB) != 0)
+		return strstr(data, want) != NULL;
+	hit = regexec(&re, data, 0, NULL, 0) == 0;
+	regfree(&re);
+	return hit;
+}
+
+bool filters_prefix_match(const char *want, void *data)
+{
+	return strprefix(data, want);
 }

@@ -21,6 +21,11 @@ json_t *filters_get(json_t *f, const char *key);
 /* True when key is absent or one of its values satisfies match(value, data). */
 bool filters_match(json_t *f, const char *key, bool (*match)(const char *want, void *data),
 		   void *data);
+/* A matcher for filters_match: want is a regular expression found
+ * anywhere in the string data (Docker's name filters). */
+bool filters_regex_match(const char *want, void *data);
+/* A matcher for filters_match: data starts with want (ids). */
+bool filters_prefix_match(const char *want, void *data);
 /* Exact string match on a key. */
 bool filters_match_exact(json_t *f, const char *key, const char *value);
 /* "k" holds when the label exists, "k=v" when it has that value. */

@@ -30,16 +30,22 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 berth() { "$BERTH_BIN/berth" "$@"; }
 
+# berthd in the simulated host's namespace, on its own dirs; wait until it answers
+start_berthd() {
+	nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --root "$TMP/root" \
+		--exec-root "$TMP/exec" >>"$TMP/berthd.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 100); do
+		curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null && return 0
+		sleep 0.05
+	done
+	echo "demo: berthd did not start:"; tail -20 "$TMP/berthd.log"; return 1
+}
+
 say "a simulated host: network namespace $NS with its own berthd"
 ip netns add "$NS"
 ip -n "$NS" link set lo up
-nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --root "$TMP/root" --exec-root "$TMP/exec" \
-	>"$TMP/berthd.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-	curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null && break
-	sleep 0.05
-done
+start_berthd
 run berth version
 
 say "networks: one from the default pool, two with explicit subnets"
@@ -68,13 +74,7 @@ run berth network ls --format '{{.Name}}'
 
 say "a restart keeps everything, without doubling a bridge"
 kill -TERM "$pid"; wait "$pid" || true
-nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --root "$TMP/root" --exec-root "$TMP/exec" \
-	>>"$TMP/berthd.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-	curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null && break
-	sleep 0.05
-done
+start_berthd
 run berth network ls
 run ip -n "$NS" -br link show type bridge
 
@@ -92,13 +92,7 @@ if [ -x "$DOCKER_CLI" ]; then
 	sleep 1.2
 	kill -TERM "$pid"; wait "$pid" || true
 	echo "berthd stopped; the container still runs: pid $(cat "$TMP"/exec/containers/*/shim.pid | head -1) is its shim"
-	nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --root "$TMP/root" --exec-root "$TMP/exec" \
-		>>"$TMP/berthd.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 1 100); do
-		curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null && break
-		sleep 0.05
-	done
+	start_berthd
 	run dk ps
 	run dk logs --tail 2 keeper
 	run dk stop -t 1 keeper
