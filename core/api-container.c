@@ -351,7 +351,7 @@ static void api_ctr_exit_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd, (void)what;
 	api_job_submit_after(x->api, NULL, api_reap_run, api_op_new(x->id), api_op_free,
-			     api_reap_after);
+			     api_reap_after, NULL);
 }
 
 static void api_start_after(struct api_job *aj);
@@ -404,12 +404,13 @@ static void api_start_after(struct api_job *aj)
 		api_ctr_watch(aj->api, c, TAKE_FD(op->exit_fd));
 	else /* gone already: let the reaper find out */
 		api_job_submit_after(aj->api, NULL, api_reap_run, api_op_new(op->id), api_op_free,
-				     api_reap_after);
+				     api_reap_after, NULL);
 }
 
 static void api_ctr_submit_start(struct api *api, struct http_req *req, const char *id)
 {
-	api_job_submit_after(api, req, api_start_run, api_op_new(id), api_op_free, api_start_after);
+	api_job_submit_after(api, req, api_start_run, api_op_new(id), api_op_free, api_start_after,
+			     NULL);
 }
 
 static void api_ctr_submit_start_after_stop(struct api *api, struct http_req *req, const char *id)
@@ -425,7 +426,7 @@ static void api_ctr_submit_remove(struct api *api, const char *id)
 	struct api_ctr_op *op = api_op_new(id);
 
 	op->force = true;
-	api_job_submit_after(api, NULL, api_remove_run, op, api_op_free, api_remove_after);
+	api_job_submit_after(api, NULL, api_remove_run, op, api_op_free, api_remove_after, NULL);
 }
 
 /* Docker's restart policies, applied when a container exits on its own. */
@@ -496,7 +497,7 @@ static void api_ctr_delete(struct api *api, struct http_req *req, char **params)
 	struct api_ctr_op *op = api_op_new(params[0]);
 
 	op->force = api_query_bool(req, "force", false);
-	api_job_submit_after(api, req, api_remove_run, op, api_op_free, api_remove_after);
+	api_job_submit_after(api, req, api_remove_run, op, api_op_free, api_remove_after, NULL);
 }
 
 static void api_ctr_start(struct api *api, struct http_req *req, char **params)
@@ -538,7 +539,7 @@ static void api_ctr_create(struct api *api, struct http_req *req, char **params)
 		return;
 	}
 	op->name = name ? xstrdup(name) : NULL;
-	api_job_submit_after(api, req, api_create_run, op, api_op_free, api_create_after);
+	api_job_submit_after(api, req, api_create_run, op, api_op_free, api_create_after, NULL);
 }
 
 static void api_kill_run(struct api_job *aj)
@@ -577,7 +578,7 @@ static void api_ctr_kill(struct api *api, struct http_req *req, char **params)
 	}
 	op = api_op_new(params[0]);
 	op->sig = sig;
-	api_job_submit_after(api, req, api_kill_run, op, api_op_free, api_kill_after);
+	api_job_submit_after(api, req, api_kill_run, op, api_op_free, api_kill_after, NULL);
 }
 
 /* Job: the first step of stop: the stop signal, or 304 when not running. */
@@ -646,7 +647,7 @@ static void api_ctr_stop_common(struct api *api, struct http_req *req, char **pa
 		op->sig_timeout = 0;
 	if (restart)
 		op->exit_fd = -2;
-	api_job_submit_after(api, req, api_stop_run, op, api_op_free, api_stop_after);
+	api_job_submit_after(api, req, api_stop_run, op, api_op_free, api_stop_after, NULL);
 }
 
 static void api_ctr_stop(struct api *api, struct http_req *req, char **params)
@@ -936,7 +937,7 @@ void api_containers_watch(struct api *api)
 			api_ctr_watch(api, c, fd);
 		else
 			api_job_submit_after(api, NULL, api_reap_run, api_op_new(c->id),
-					     api_op_free, api_reap_after);
+					     api_op_free, api_reap_after, NULL);
 	}
 }
 
@@ -993,7 +994,7 @@ static void api_ctr_rename(struct api *api, struct http_req *req, char **params)
 	const char *name = http_req_query(req, "name");
 
 	op->name = xstrdup(name ? name : "");
-	api_job_submit_after(api, req, api_rename_run, op, api_op_free, api_rename_after);
+	api_job_submit_after(api, req, api_rename_run, op, api_op_free, api_rename_after, NULL);
 }
 
 const struct api_route api_container_routes[] = {

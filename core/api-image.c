@@ -10,6 +10,7 @@
 #include "core/api.h"
 #include "core/container.h"
 #include "core/controller.h"
+#include "core/events.h"
 #include "core/ctl-container.h"
 #include "core/filters.h"
 #include "core/util.h"
@@ -49,6 +50,23 @@ static void api_img_import_run(struct api_job *aj)
 		return;
 	/* the progress stream of Docker's import: its last status is the id */
 	aj->reply = json_pack("{s:s}", "status", img->id);
+	free(im->ref);
+	im->ref = xstrdup(img->id);
+}
+
+/* An image event: Actor attribute name (the reference it concerns). */
+static void api_img_event(struct api *api, const char *action, const char *id, const char *name)
+{
+	events_emit(api->events, "image", action, id,
+		    name ? json_pack("{s:s}", "name", name) : json_object());
+}
+
+static void api_img_import_after(struct api_job *aj)
+{
+	struct api_img_import *im = aj->data;
+
+	if (!aj->err && im->ref)
+		api_img_event(aj->api, "import", im->ref, im->ref);
 }
 
 /* The reference to tag an import with: the CLI puts the tag in repo
@@ -95,7 +113,8 @@ static void api_img_create(struct api *api, struct http_req *req, char **params)
 	changes = http_req_query(req, "changes");
 	im->changes[0] = changes && *changes ? xstrdup(changes) : NULL;
 	im->message = xstrdup(http_req_query(req, "message") ?: "");
-	api_job_submit(api, req, api_img_import_run, im, api_img_import_free, params);
+	api_job_submit_after(api, req, api_img_import_run, im, api_img_import_free,
+			     api_img_import_after, params);
 }
 
 /* --- list --- */
@@ -277,6 +296,14 @@ static void api_img_tag_run(struct api_job *aj)
 	    img_tag(aj->api->ctl->images, img, aj->data, &aj->err) < 0)
 		return;
 	aj->status = 201;
+	/* params[1] is free: keep the id for the event */
+	aj->params[1] = xstrdup(img->id);
+}
+
+static void api_img_tag_after(struct api_job *aj)
+{
+	if (!aj->err && aj->params[1])
+		api_img_event(aj->api, "tag", aj->params[1], aj->data);
 }
 
 /* POST /images/{name}/tag?repo=x&tag=y. */
@@ -288,8 +315,9 @@ static void api_img_tag(struct api *api, struct http_req *req, char **params)
 		http_reply_error(req, 400, "repository name (repo) is required");
 		return;
 	}
-	api_job_submit(api, req, api_img_tag_run,
-		       tag && *tag ? xasprintf("%s:%s", repo, tag) : xstrdup(repo), free, params);
+	api_job_submit_after(api, req, api_img_tag_run,
+			     tag && *tag ? xasprintf("%s:%s", repo, tag) : xstrdup(repo), free,
+			     api_img_tag_after, params);
 }
 
 /* --- delete --- */
@@ -317,6 +345,23 @@ static void api_img_delete_run(struct api_job *aj)
 	aj->reply = deleted;
 }
 
+/* Docker's events for rmi: one "untag" per Untagged, one "delete" per Deleted. */
+static void api_img_delete_after(struct api_job *aj)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach (aj->err ? NULL : aj->reply, i, e) {
+		const char *u = json_string_value(json_object_get(e, "Untagged"));
+		const char *d = json_string_value(json_object_get(e, "Deleted"));
+
+		if (u)
+			api_img_event(aj->api, "untag", u, u);
+		if (d)
+			api_img_event(aj->api, "delete", d, d);
+	}
+}
+
 /* DELETE /images/{name}?force=&noprune= (nothing to prune: parents are
  * only made by commit and kept while they have children). */
 static void api_img_delete(struct api *api, struct http_req *req, char **params)
@@ -324,7 +369,8 @@ static void api_img_delete(struct api *api, struct http_req *req, char **params)
 	bool *force = xmalloc(sizeof(*force));
 
 	*force = api_query_bool(req, "force", false);
-	api_job_submit(api, req, api_img_delete_run, force, free, params);
+	api_job_submit_after(api, req, api_img_delete_run, force, free, api_img_delete_after,
+			     params);
 }
 
 /* --- commit --- */

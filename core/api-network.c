@@ -177,7 +177,7 @@ static void api_net_create(struct api *api, struct http_req *req, char **params)
 	if (api_body_json(req, &body, &err) == 0) {
 		if (net_from_create_json(body, &draft, &err) == 0)
 			api_job_submit_after(api, req, api_net_create_run, draft,
-					     api_net_free_draft, api_net_create_after);
+					     api_net_free_draft, api_net_create_after, NULL);
 		json_decref(body);
 	}
 	if (err) {
@@ -209,7 +209,7 @@ static void api_net_delete(struct api *api, struct http_req *req, char **params)
 {
 	(void)params;
 	api_job_submit_after(api, req, api_net_delete_run, json_pack("{s:s}", "ref", params[0]),
-			     api_net_free_json, api_net_destroy_after);
+			     api_net_free_json, api_net_destroy_after, NULL);
 }
 
 static void api_net_prune_run(struct api_job *aj)
@@ -241,7 +241,7 @@ static void api_net_prune(struct api *api, struct http_req *req, char **params)
 		return;
 	}
 	api_job_submit_after(api, req, api_net_prune_run, f, api_net_free_json,
-			     api_net_destroy_after);
+			     api_net_destroy_after, NULL);
 }
 
 const struct api_route api_network_routes[] = {

@@ -157,9 +157,10 @@ void api_job_submit(struct api *api, struct http_req *req, api_job_fn run, void 
 }
 
 void api_job_submit_after(struct api *api, struct http_req *req, api_job_fn run, void *data,
-			  void (*free_data)(void *data), void (*after)(struct api_job *aj))
+			  void (*free_data)(void *data), void (*after)(struct api_job *aj),
+			  char **params)
 {
-	struct api_job *aj = api_job_new(api, req, run, data, free_data, NULL);
+	struct api_job *aj = api_job_new(api, req, run, data, free_data, params);
 
 	aj->after = after;
 	api_job_queue(api, aj);

@@ -91,6 +91,7 @@ void api_job_submit(struct api *api, struct http_req *req, api_job_fn run, void 
 		    void (*free_data)(void *data), char **params);
 /* The same with an after hook.  req may be NULL (internal jobs). */
 void api_job_submit_after(struct api *api, struct http_req *req, api_job_fn run, void *data,
-			  void (*free_data)(void *data), void (*after)(struct api_job *aj));
+			  void (*free_data)(void *data), void (*after)(struct api_job *aj),
+			  char **params);
 
 #endif

@@ -63,3 +63,16 @@ teardown() {
 	[ "$status" -ne 0 ]
 	[[ $output == *"invalid filter 'bogus'"* ]]
 }
+
+@test "image events: import, tag, untag, delete" {
+	start=$(date +%s)
+	docker tag busybox:latest evimg:v1
+	docker rmi evimg:v1 >/dev/null
+	end=$(($(date +%s) + 1))
+	run docker events --since "$start" --until "$end" --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
+	echo "$output"
+	[[ $output == *"tag evimg:v1"* ]]
+	[[ $output == *"untag evimg:v1"* ]]
+	run docker events --since 1 --until "$end" --filter type=image --filter event=import --format '{{.Action}}'
+	[ "$output" = import ]
+}
