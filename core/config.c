@@ -26,6 +26,7 @@ const char config_usage[] =
 	"                                   (e.g. 172.17.0.1/16)\n"
 	"  --bridge-name NAME               Linux bridge of the default network (default berth0)\n"
 	"  --api-idle-timeout SECONDS       close API connections idle this long (default 120)\n"
+	"  --cgroup-parent PATH             cgroup of the containers (default berth)\n"
 	"  -h, --help                       this text\n"
 	"  -v, --version                    print the version\n";
 
@@ -37,6 +38,7 @@ enum {
 	OPT_BIP,
 	OPT_BRIDGE_NAME,
 	OPT_IDLE_TIMEOUT,
+	OPT_CGROUP_PARENT,
 };
 
 static const struct option config_options[] = {
@@ -48,6 +50,7 @@ static const struct option config_options[] = {
 	{"bip", required_argument, NULL, OPT_BIP},
 	{"bridge-name", required_argument, NULL, OPT_BRIDGE_NAME},
 	{"api-idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+	{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'v'},
 	{0},
@@ -109,6 +112,20 @@ static int config_idle_timeout(struct config *cfg, const char *v, struct berr **
 	return 0;
 }
 
+/* A cgroup path below each hierarchy's root: no "..", no empty parts. */
+static int config_cgroup_parent(struct config *cfg, const char *v, struct berr **err)
+{
+	const char *p = v[0] == '/' ? v + 1 : v;
+
+	if (!*p || strstr(p, "..") || strstr(p, "//") || p[strlen(p) - 1] == '/')
+		return berr_set(err, EINVAL,
+				"--cgroup-parent %s: must be a cgroup path like "
+				"berth or system.slice/berth",
+				v);
+	config_set(&cfg->cgroup_parent, p);
+	return 0;
+}
+
 /* One option; 1 when it was the last to look at (help, version). */
 static int config_one(struct config *cfg, int c, const char *arg, struct berr **err)
 {
@@ -141,6 +158,8 @@ static int config_one(struct config *cfg, int c, const char *arg, struct berr **
 		return 0;
 	case OPT_IDLE_TIMEOUT:
 		return config_idle_timeout(cfg, arg, err);
+	case OPT_CGROUP_PARENT:
+		return config_cgroup_parent(cfg, arg, err);
 	case 'h':
 		cfg->help = true;
 		return 1;
@@ -185,6 +204,8 @@ int config_parse(int argc, char **argv, struct config *ret, struct berr **err)
 		cfg.socket_path = xasprintf("%s/berth.sock", cfg.exec_root);
 	if (!cfg.bridge_name)
 		cfg.bridge_name = xstrdup("berth0");
+	if (!cfg.cgroup_parent)
+		cfg.cgroup_parent = xstrdup("berth");
 	*ret = cfg;
 	return 0;
 }
@@ -197,5 +218,6 @@ void config_done(struct config *cfg)
 	free(cfg->pools);
 	free(cfg->bip);
 	free(cfg->bridge_name);
+	free(cfg->cgroup_parent);
 	memset(cfg, 0, sizeof(*cfg));
 }

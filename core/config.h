@@ -20,6 +20,7 @@ struct config {
 	char *bip;		 /* --bip */
 	char *bridge_name;	 /* --bridge-name: the default bridge's Linux bridge */
 	unsigned idle_timeout_s; /* --api-idle-timeout */
+	char *cgroup_parent;	 /* --cgroup-parent */
 	bool help;
 	bool version;
 };

@@ -39,6 +39,7 @@ int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
 	ctl->bip = cfg->bip ? xstrdup(cfg->bip) : NULL;
 	ctl->root = xstrdup(cfg->root);
 	ctl->exec_root = xstrdup(cfg->exec_root);
+	ctl->cgroup_parent = xstrdup(cfg->cgroup_parent ? cfg->cgroup_parent : "berth");
 	ctl->default_bridge = xstrdup(cfg->default_bridge ? cfg->default_bridge : "berth0");
 	*ret = ctl;
 	return 0;
@@ -58,6 +59,7 @@ void ctl_free(struct ctl *ctl)
 	free(ctl->default_bridge);
 	free(ctl->root);
 	free(ctl->exec_root);
+	free(ctl->cgroup_parent);
 	ctl_containers_free(ctl);
 	pthread_rwlock_destroy(&ctl->lock);
 	free(ctl);

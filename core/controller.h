@@ -25,6 +25,7 @@ struct ctl_config {
 	size_t n_pools;
 	const char *bip;	    /* --bip "172.17.0.1/16", or NULL */
 	const char *default_bridge; /* Linux bridge of the "bridge" network */
+	const char *cgroup_parent;  /* containers' cgroup, "berth" */
 };
 
 struct ctl {
@@ -38,6 +39,7 @@ struct ctl {
 	char *default_bridge;
 	char *root;
 	char *exec_root;
+	char *cgroup_parent;
 	struct container **ctrs; /* see ctl-container.c */
 	size_t n_ctrs, cap_ctrs;
 };

@@ -467,7 +467,7 @@ static int ctl_ctr_spec(struct ctl *ctl, struct container *c, struct rt_spec *sp
 	spec->cap_add = ctl_strv(json_object_get(hc, "CapAdd"));
 	spec->cap_drop = ctl_strv(json_object_get(hc, "CapDrop"));
 	spec->privileged = json_is_true(json_object_get(hc, "Privileged"));
-	spec->cgroup_parent = xstrdup("berth");
+	spec->cgroup_parent = xstrdup(ctl->cgroup_parent);
 	spec->memory = ctl_int(hc, "Memory");
 	spec->nano_cpus = ctl_int(hc, "NanoCpus");
 	spec->cpu_shares = ctl_int(hc, "CpuShares");

@@ -153,6 +153,7 @@ static int daemon_start(struct daemon *d, struct berr **err)
 		.n_pools = d->cfg.n_pools,
 		.bip = d->cfg.bip,
 		.default_bridge = d->cfg.bridge_name,
+		.cgroup_parent = d->cfg.cgroup_parent,
 	};
 	struct http_config hc = {
 		.socket_path = d->cfg.socket_path,

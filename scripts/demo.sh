@@ -21,6 +21,9 @@ pid=
 cleanup() {
 	if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi
 	ip netns del "$NS" 2>/dev/null || true
+	for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
 	rm -rf "$TMP"
 	echo "demo: cleaned up (namespace $NS and $TMP removed)"
 }
@@ -33,7 +36,7 @@ berth() { "$BERTH_BIN/berth" "$@"; }
 # berthd in the simulated host's namespace, on its own dirs; wait until it answers
 start_berthd() {
 	nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --root "$TMP/root" \
-		--exec-root "$TMP/exec" >>"$TMP/berthd.log" 2>&1 &
+		--exec-root "$TMP/exec" --cgroup-parent "$NS" >>"$TMP/berthd.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 100); do
 		curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null && return 0

@@ -32,13 +32,30 @@ berth_setup() {
 # berth_teardown: stop the daemon, check its log for sanitizer reports,
 # delete the namespace and the directories.
 berth_teardown() {
-	local bad=0
+	local bad=0 id
+	# containers outlive berthd (their shims do): remove them first
+	if [ -n "${BERTHD_PID:-}" ] && [ -S "${SOCK:-}" ]; then
+		for id in $(curl -s --unix-socket "$SOCK" "http://localhost/containers/json?all=1" |
+			python3 -c 'import json,sys; print(" ".join(c["Id"] for c in json.load(sys.stdin)))' 2>/dev/null); do
+			curl -s --unix-socket "$SOCK" -X DELETE "http://localhost/containers/$id?force=1" >/dev/null
+		done
+	fi
 	berthd_stop || true
 	if [ -f "$LOG" ] && grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$LOG"; then
 		echo "# sanitizer report in $LOG:" >&3
 		sed 's/^/# /' "$LOG" | tail -40 >&3
 		bad=1
 	fi
+	# containers' cgroups: berth-shim removes them; what is left is a leak
+	for d in /sys/fs/cgroup/*/"${NS:-none}" /sys/fs/cgroup/"${NS:-none}"; do
+		[ -d "$d" ] || continue
+		if [ -n "$(find "$d" -mindepth 1 -type d 2>/dev/null)" ]; then
+			echo "# cgroups left under $d:" >&3
+			find "$d" -mindepth 1 -type d | sed 's/^/# /' >&3
+			bad=1
+		fi
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
 	[ -n "${NS:-}" ] && ip netns del "$NS" 2>/dev/null
 	[ -n "${TMP:-}" ] && rm -rf "$TMP"
 	return $bad
@@ -52,7 +69,7 @@ in_ns() {
 # berthd_start [ARGS...]: start berthd in the namespace; wait until it answers.
 berthd_start() {
 	nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --root "$ROOT" --exec-root "$EXEC" \
-		--log-level debug "$@" >>"$LOG" 2>&1 &
+		--cgroup-parent "$NS" --log-level debug "$@" >>"$LOG" 2>&1 &
 	BERTHD_PID=$!
 	wait_for_daemon
 }
