@@ -492,12 +492,28 @@ static void api_remove_after(struct api_job *aj)
 	}
 }
 
+/* Job: remove with v=1, the anonymous volumes going too. */
+static void api_remove_v_run(struct api_job *aj)
+{
+	struct api_ctr_op *op = aj->data;
+	struct container *c;
+
+	if (ctl_container_find(aj->api->ctl, op->id, &c, &aj->err) < 0)
+		return;
+	if (ctl_container_remove_volumes(aj->api->ctl, c, op->force, &aj->err) == 0) {
+		op->gone = c;
+		aj->status = 204;
+	}
+}
+
 static void api_ctr_delete(struct api *api, struct http_req *req, char **params)
 {
 	struct api_ctr_op *op = api_op_new(params[0]);
+	bool v = api_query_bool(req, "v", false);
 
 	op->force = api_query_bool(req, "force", false);
-	api_job_submit_after(api, req, api_remove_run, op, api_op_free, api_remove_after, NULL);
+	api_job_submit_after(api, req, v ? api_remove_v_run : api_remove_run, op, api_op_free,
+			     api_remove_after, NULL);
 }
 
 static void api_ctr_start(struct api *api, struct http_req *req, char **params)

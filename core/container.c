@@ -10,6 +10,7 @@
 
 #include "core/container.h"
 #include "core/util.h"
+#include "core/volume.h"
 #include "runtime/image.h"
 
 static const char *const ctr_status_names[] = {
@@ -46,6 +47,7 @@ void ctr_free(struct container *c)
 	json_decref(c->config);
 	json_decref(c->host_config);
 	ctr_strv_free(c->argv);
+	json_decref(c->mounts);
 	free(c->error);
 	free(c);
 }
@@ -255,48 +257,126 @@ static int ctr_check_caps(json_t *hc, const char *key, struct berr **err)
 	return 0;
 }
 
-/* -v "src:dst[:ro|rw]": an absolute host path (named volumes come later). */
+static void ctr_bind_zero(struct ctr_bind *b)
+{
+	*b = (struct ctr_bind){0};
+}
+
+void ctr_bind_done(struct ctr_bind *b)
+{
+	free(b->source);
+	free(b->target);
+	free(b->mode);
+	ctr_bind_zero(b);
+}
+
+/* The comma-separated options of a -v entry. */
+static int ctr_bind_opts(struct ctr_bind *b, struct berr **err)
+{
+	static const char *const known[] = {"rw",     "z",	 "Z",	  "private", "rprivate",
+					    "shared", "rshared", "slave", "rslave",  NULL};
+	_cleanup_free_ char *copy = xstrdup(b->mode);
+	char *save = NULL;
+
+	for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+		bool ok = streq(o, "ro") || streq(o, "nocopy");
+
+		for (size_t i = 0; !ok && known[i]; i++)
+			ok = streq(o, known[i]);
+		if (!ok)
+			return berr_set(err, EINVAL, "invalid mode: %s", b->mode);
+		b->readonly = b->readonly || streq(o, "ro");
+		b->nocopy = b->nocopy || streq(o, "nocopy");
+	}
+	return 0;
+}
+
+/* Split "a:b:c" into source, target and mode ("/ctr" alone: target). */
+static int ctr_bind_split(const char *spec, struct ctr_bind *b, struct berr **err)
+{
+	_cleanup_free_ char *copy = xstrdup(spec);
+	char *parts[3] = {copy, NULL, NULL};
+	size_t n = 1;
+
+	for (char *p = copy; *p && n < 3; p++)
+		if (*p == ':') {
+			*p = '\0';
+			parts[n++] = p + 1;
+		}
+	if (strchr(parts[n - 1], ':') || !*parts[0] || (n > 1 && !*parts[1]))
+		return berr_set(err, EINVAL, "invalid volume specification: '%s'", spec);
+	b->source = n > 1 ? xstrdup(parts[0]) : NULL;
+	b->target = xstrdup(n > 1 ? parts[1] : parts[0]);
+	b->mode = xstrdup(n > 2 ? parts[2] : "");
+	return 0;
+}
+
+int ctr_bind_parse(const char *spec, struct ctr_bind *ret, struct berr **err)
+{
+	struct ctr_bind b;
+	int r;
+
+	ctr_bind_zero(&b);
+	if ((r = ctr_bind_split(spec, &b, err)) < 0)
+		goto fail;
+	if (b.target[0] != '/') {
+		r = berr_set(err, EINVAL,
+			     "invalid volume specification: '%s': mount path must be absolute",
+			     spec);
+		goto fail;
+	}
+	if ((r = ctr_bind_opts(&b, err)) < 0)
+		goto fail;
+	if (b.source && b.source[0] != '/' && (r = vol_name_validate(b.source, err)) < 0)
+		goto fail;
+	*ret = b;
+	return 0;
+fail:
+	ctr_bind_done(&b);
+	return r;
+}
+
+/* -v "src:dst[:opts]": an absolute host path, a volume name, or only a
+ * container path (an anonymous volume). */
 static int ctr_check_binds(json_t *hc, struct berr **err)
 {
 	json_t *binds = json_object_get(hc, "Binds"), *v;
 	size_t i;
 
+	if (binds && !json_is_null(binds) && !json_is_array(binds))
+		return berr_set(err, EINVAL, "Binds must be a list of strings");
 	json_array_foreach (binds, i, v) {
-		const char *s = json_string_value(v);
-		_cleanup_free_ char *copy = s ? xstrdup(s) : NULL;
-		char *dst, *opts;
+		struct ctr_bind b;
+		int r;
 
-		if (!s)
+		if (!json_is_string(v))
 			return berr_set(err, EINVAL, "Binds must be a list of strings");
-		dst = strchr(copy, ':');
-		if (!dst || !dst[1])
-			return berr_set(err, EINVAL, "invalid volume specification: '%s'", s);
-		*dst++ = '\0';
-		opts = strchr(dst, ':');
-		if (opts)
-			*opts++ = '\0';
-		if (copy[0] != '/')
-			return berr_set(err, EINVAL,
-					"invalid volume specification: '%s': named volumes are not "
-					"supported yet, use an absolute host path",
-					s);
-		if (dst[0] != '/')
-			return berr_set(err, EINVAL,
-					"invalid volume specification: '%s': mount path must be "
-					"absolute",
-					s);
-		if (opts && !streq(opts, "ro") && !streq(opts, "rw") && !streq(opts, "z") &&
-		    !streq(opts, "Z"))
-			return berr_set(err, EINVAL, "invalid mode: %s", opts);
+		if ((r = ctr_bind_parse(json_string_value(v), &b, err)) < 0)
+			return r;
+		ctr_bind_done(&b);
 	}
 	return 0;
 }
 
-/* --mount type=bind|tmpfs: a bind source must exist (Docker's rule). */
+/* One --mount of type volume: Source is a volume name or empty. */
+static int ctr_check_volume_mount(json_t *m, struct berr **err)
+{
+	const char *src = ctr_str(m, "Source");
+
+	if (*src && src[0] == '/')
+		return berr_set(err, EINVAL,
+				"invalid mount config for type \"volume\": invalid mount source, "
+				"must not be an absolute path: %s",
+				src);
+	return *src ? vol_name_validate(src, err) : 0;
+}
+
+/* --mount type=bind|volume|tmpfs: a bind source must exist (Docker's rule). */
 static int ctr_check_mounts(json_t *hc, struct berr **err)
 {
 	json_t *mounts = json_object_get(hc, "Mounts"), *m;
 	size_t i;
+	int r;
 
 	json_array_foreach (mounts, i, m) {
 		const char *type = ctr_str(m, "Type"), *src = ctr_str(m, "Source");
@@ -313,12 +393,35 @@ static int ctr_check_mounts(json_t *hc, struct berr **err)
 					"invalid mount config for type \"bind\": bind source "
 					"path does not exist: %s",
 					src);
+		} else if (streq(type, "volume")) {
+			if ((r = ctr_check_volume_mount(m, err)) < 0)
+				return r;
 		} else if (!streq(type, "tmpfs")) {
 			return berr_set(err, EINVAL,
-					"invalid mount config: mount type \"%s\" is not supported "
-					"yet",
+					"invalid mount config: mount type \"%s\" is not supported",
 					type);
 		}
+	}
+	return 0;
+}
+
+/* VolumesFrom: ["c1", "c1:ro", "c1:rw"]; the containers are looked up by
+ * the controller. */
+static int ctr_check_volumes_from(json_t *hc, struct berr **err)
+{
+	json_t *list = json_object_get(hc, "VolumesFrom"), *v;
+	size_t i;
+
+	if (list && !json_is_null(list) && !json_is_array(list))
+		return berr_set(err, EINVAL, "VolumesFrom must be a list of strings");
+	json_array_foreach (list, i, v) {
+		const char *s = json_string_value(v), *mode;
+
+		if (!s || !*s)
+			return berr_set(err, EINVAL, "VolumesFrom must be a list of strings");
+		mode = strchr(s, ':');
+		if (mode && !streq(mode, ":ro") && !streq(mode, ":rw"))
+			return berr_set(err, EINVAL, "invalid mode for volumes-from: %s", mode + 1);
 	}
 	return 0;
 }
@@ -398,7 +501,8 @@ static int ctr_check_host_config(json_t *hc, struct berr **err)
 
 	if ((r = ctr_check_network(hc, err)) < 0 || (r = ctr_check_limits(hc, err)) < 0 ||
 	    (r = ctr_check_restart(hc, err)) < 0 || (r = ctr_check_binds(hc, err)) < 0 ||
-	    (r = ctr_check_mounts(hc, err)) < 0 || (r = ctr_check_caps(hc, "CapAdd", err)) < 0 ||
+	    (r = ctr_check_mounts(hc, err)) < 0 || (r = ctr_check_volumes_from(hc, err)) < 0 ||
+	    (r = ctr_check_caps(hc, "CapAdd", err)) < 0 ||
 	    (r = ctr_check_caps(hc, "CapDrop", err)) < 0)
 		return r;
 	if (*log && !streq(log, "json-file"))
@@ -497,20 +601,25 @@ static json_t *ctr_network_json(const struct container *c)
 
 json_t *ctr_to_inspect_json(const struct container *c)
 {
-	json_t *o =
-		json_pack("{s:s, s:o, s:s, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:O, s:O,"
-			  " s:o, s:[]}",
-			  "Id", c->id, "Created", ctr_time_json(&c->created), "Path", c->argv[0],
-			  "Args", ctr_args_json(c), "State", ctr_state_json(c), "Image",
-			  c->image_id, "Name", "", "RestartCount", c->restart_count, "Driver",
-			  "overlayfs", "Platform", "linux", "HostConfig", c->host_config, "Config",
-			  c->config, "NetworkSettings", ctr_network_json(c), "Mounts");
+	json_t *o = json_pack("{s:s, s:o, s:s, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:O, s:O,"
+			      " s:o, s:o}",
+			      "Id", c->id, "Created", ctr_time_json(&c->created), "Path",
+			      c->argv[0], "Args", ctr_args_json(c), "State", ctr_state_json(c),
+			      "Image", c->image_id, "Name", "", "RestartCount", c->restart_count,
+			      "Driver", "overlayfs", "Platform", "linux", "HostConfig",
+			      c->host_config, "Config", c->config, "NetworkSettings",
+			      ctr_network_json(c), "Mounts", ctr_mounts_json(c));
 	char *name = xasprintf("/%s", c->name);
 
 	json_object_set_new(o, "Name", json_string(name));
 	free(name);
 	json_object_set_new(json_object_get(o, "Config"), "Image", json_string(c->image_ref));
 	return o;
+}
+
+json_t *ctr_mounts_json(const struct container *c)
+{
+	return json_is_array(c->mounts) ? json_incref(c->mounts) : json_array();
 }
 
 /* The command as `docker ps` shows it: argv joined by spaces. */
@@ -535,13 +644,13 @@ json_t *ctr_to_summary_json(const struct container *c)
 	json_t *o;
 
 	o = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:O, s:s, s:s, s:{s:s}, s:{s:O},"
-		      " s:[]}",
+		      " s:o}",
 		      "Id", c->id, "Names", name, "Image", c->image_ref, "ImageID", c->image_id,
 		      "Command", cmd, "Created", (json_int_t)c->created.tv_sec, "Ports", "Labels",
 		      json_object_get(c->config, "Labels"), "State",
 		      ctr_status_to_string(c->status), "Status", status, "HostConfig",
 		      "NetworkMode", ctr_network_mode(c), "NetworkSettings", "Networks",
-		      json_object_get(net, "Networks"), "Mounts");
+		      json_object_get(net, "Networks"), "Mounts", ctr_mounts_json(c));
 	json_decref(net);
 	return o;
 }
@@ -641,6 +750,8 @@ int ctr_from_store_json(json_t *obj, struct container **ret, struct berr **err)
 	snprintf(c->image_id, sizeof(c->image_id), "%s", ctr_str(obj, "Image"));
 	c->config = json_deep_copy(json_object_get(obj, "Config"));
 	c->host_config = json_deep_copy(json_object_get(obj, "HostConfig"));
+	if (json_is_array(json_object_get(obj, "Mounts")))
+		c->mounts = json_deep_copy(json_object_get(obj, "Mounts"));
 	c->argv = xcalloc(json_array_size(argv) + 1, sizeof(*c->argv));
 	json_array_foreach (argv, i, v)
 		c->argv[i] = xstrdup(json_string_value(v) ? json_string_value(v) : "");

@@ -43,6 +43,7 @@ struct container {
 	char *error;
 	int restart_count;
 	bool stop_requested; /* exited because of stop/kill: no restart */
+	json_t *mounts;	     /* resolved mount points: the inspect "Mounts" array */
 	/* loop-side, not stored */
 	void *priv;
 };
@@ -67,6 +68,24 @@ int ctr_from_store_json(json_t *obj, struct container **ret, struct berr **err);
 
 /* "Up 3 minutes", "Exited (0) 5 seconds ago", "Created". */
 char *ctr_status_text(const struct container *c);
+
+/* One -v / Binds entry: "/host:/ctr[:opts]", "name:/ctr[:opts]" or
+ * "/ctr" (an anonymous volume).  opts: ro, rw, z, Z, nocopy and the
+ * propagation modes, comma-separated. */
+struct ctr_bind {
+	char *source; /* host path, volume name, or NULL (anonymous) */
+	char *target;
+	char *mode; /* opts as given, "" when none */
+	bool readonly;
+	bool nocopy;
+};
+
+/* Parse and check one Binds entry; ctr_bind_done frees the fields. */
+int ctr_bind_parse(const char *spec, struct ctr_bind *ret, struct berr **err);
+void ctr_bind_done(struct ctr_bind *b);
+
+/* The inspect and list "Mounts" array (a new reference; [] when none). */
+json_t *ctr_mounts_json(const struct container *c);
 
 /* Config/HostConfig accessors with defaults. */
 bool ctr_tty(const struct container *c);

@@ -9,6 +9,7 @@
 
 #include "core/controller.h"
 #include "core/ctl-container.h"
+#include "core/ctl-volume.h"
 #include "core/filters.h"
 #include "core/log.h"
 #include "core/nl.h"
@@ -61,6 +62,7 @@ void ctl_free(struct ctl *ctl)
 	free(ctl->exec_root);
 	free(ctl->cgroup_parent);
 	ctl_containers_free(ctl);
+	ctl_volumes_free(ctl);
 	pthread_rwlock_destroy(&ctl->lock);
 	free(ctl);
 }

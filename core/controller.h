@@ -17,6 +17,7 @@
 struct store;
 struct img_store;
 struct container;
+struct volume;
 
 struct ctl_config {
 	const char *root;
@@ -42,6 +43,8 @@ struct ctl {
 	char *cgroup_parent;
 	struct container **ctrs; /* see ctl-container.c */
 	size_t n_ctrs, cap_ctrs;
+	struct volume **vols; /* see ctl-volume.c */
+	size_t n_vols, cap_vols;
 };
 
 int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err);

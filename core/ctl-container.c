@@ -13,6 +13,7 @@
 
 #include "core/controller.h"
 #include "core/ctl-container.h"
+#include "core/ctl-volume.h"
 #include "core/log.h"
 #include "core/store.h"
 #include "core/util.h"
@@ -196,18 +197,22 @@ int ctl_container_create(struct ctl *ctl, json_t *body, const char *name, struct
 	c->name = cname;
 	util_random_id(c->id);
 	clock_gettime(CLOCK_REALTIME, &c->created);
-	if ((r = ctl_ctr_make_bundle(ctl, c, err)) < 0)
+	if ((r = ctl_volumes_attach(ctl, c, img, err)) < 0)
 		goto fail;
+	if ((r = ctl_ctr_make_bundle(ctl, c, err)) < 0)
+		goto fail_volumes;
 	if ((r = ctl_container_save(ctl, c, err)) < 0) {
 		_cleanup_free_ char *bundle = ctl_container_bundle(ctl, c);
 
 		ctl_rmtree(bundle);
-		goto fail;
+		goto fail_volumes;
 	}
 	ctl_ctr_insert(ctl, c);
 	log_info("container %s (%.12s) created from %s", c->name, c->id, c->image_ref);
 	*ret = c;
 	return 0;
+fail_volumes:
+	ctl_volumes_detach(ctl, c);
 fail:
 	ctr_free(c);
 	return r;
@@ -373,36 +378,29 @@ static void ctl_spec_add_mount(struct rt_spec *spec, enum rt_mount_type type, co
 	spec->mounts[spec->n_mounts++] = m;
 }
 
-/* -v host:ctr[:ro] (a missing host directory is made, as Docker does) and
- * --mount type=bind|tmpfs. */
-static int ctl_spec_mounts(json_t *hc, struct rt_spec *spec, struct berr **err)
+/* The container's mount points (resolved at create, see ctl-volume.c):
+ * binds (a missing host directory is made, as Docker does for -v),
+ * volumes (a bind of their _data) and tmpfs. */
+static int ctl_spec_mounts(const struct container *c, struct rt_spec *spec, struct berr **err)
 {
-	json_t *v;
+	json_t *m;
 	size_t i;
 
-	json_array_foreach (json_object_get(hc, "Binds"), i, v) {
-		_cleanup_free_ char *s = xstrdup(json_string_value(v));
-		char *dst = strchr(s, ':'), *opts;
+	json_array_foreach (c->mounts, i, m) {
+		const char *type = json_string_value(json_object_get(m, "Type"));
+		const char *src = json_string_value(json_object_get(m, "Source"));
+		const char *dst = json_string_value(json_object_get(m, "Destination"));
+		bool ro = !json_is_true(json_object_get(m, "RW"));
 
-		*dst++ = '\0';
-		opts = strchr(dst, ':');
-		if (opts)
-			*opts++ = '\0';
-		if (mkdir(s, 0755) < 0 && errno != EEXIST)
-			return berr_set(err, errno, "cannot create bind source %s: %m", s);
-		ctl_spec_add_mount(spec, RT_MOUNT_BIND, s, dst, opts && streq(opts, "ro"), NULL);
-	}
-	json_array_foreach (json_object_get(hc, "Mounts"), i, v) {
-		const char *type = json_string_value(json_object_get(v, "Type"));
-		bool ro = json_is_true(json_object_get(v, "ReadOnly"));
-		const char *dst = json_string_value(json_object_get(v, "Target"));
-
-		if (streq(type, "bind"))
-			ctl_spec_add_mount(spec, RT_MOUNT_BIND,
-					   json_string_value(json_object_get(v, "Source")), dst, ro,
-					   NULL);
-		else
+		if (!type || !src || !dst)
+			return berr_set(err, EINVAL, "malformed mount point in container record");
+		if (streq(type, "tmpfs")) {
 			ctl_spec_add_mount(spec, RT_MOUNT_TMPFS, NULL, dst, ro, NULL);
+			continue;
+		}
+		if (streq(type, "bind") && mkdir(src, 0755) < 0 && errno != EEXIST)
+			return berr_set(err, errno, "cannot create bind source %s: %m", src);
+		ctl_spec_add_mount(spec, RT_MOUNT_BIND, src, dst, ro, NULL);
 	}
 	return 0;
 }
@@ -474,7 +472,7 @@ static int ctl_ctr_spec(struct ctl *ctl, struct container *c, struct rt_spec *sp
 	spec->pids_limit = ctl_int(hc, "PidsLimit");
 	spec->log_path = ctl_container_log_path(ctl, c);
 	spec->init = json_is_true(json_object_get(hc, "Init"));
-	if ((r = ctl_spec_mounts(hc, spec, err)) < 0)
+	if ((r = ctl_spec_mounts(c, spec, err)) < 0)
 		return r;
 	return ctl_ctr_etc_files(ctl, c, spec, err);
 }
@@ -610,7 +608,10 @@ static int ctl_ctr_kill_wait(struct ctl *ctl, struct container *c, struct berr *
 	return 0;
 }
 
-int ctl_container_remove(struct ctl *ctl, struct container *c, bool force, struct berr **err)
+/* Remove c; its anonymous volumes too with volumes (rm -v) or when it
+ * was started with --rm (Docker's AutoRemove does the same). */
+static int ctl_ctr_remove(struct ctl *ctl, struct container *c, bool force, bool volumes,
+			  struct berr **err)
 {
 	_cleanup_free_ char *state = ctl_container_state_dir(ctl, c);
 	_cleanup_free_ char *bundle = ctl_container_bundle(ctl, c);
@@ -629,8 +630,21 @@ int ctl_container_remove(struct ctl *ctl, struct container *c, bool force, struc
 		return r;
 	ctl_rmtree(bundle);
 	ctl_ctr_unlink(ctl, c);
+	if (volumes || ctr_auto_remove(c))
+		ctl_volumes_detach(ctl, c);
 	log_info("container %s (%.12s) removed", c->name, c->id);
 	return 0;
+}
+
+int ctl_container_remove(struct ctl *ctl, struct container *c, bool force, struct berr **err)
+{
+	return ctl_ctr_remove(ctl, c, force, false, err);
+}
+
+int ctl_container_remove_volumes(struct ctl *ctl, struct container *c, bool force,
+				 struct berr **err)
+{
+	return ctl_ctr_remove(ctl, c, force, true, err);
 }
 
 static int ctl_load_container(const char *key, json_t *obj, void *data, struct berr **err)

@@ -33,6 +33,10 @@ int ctl_container_kill(struct ctl *ctl, struct container *c, int sig, struct ber
 bool ctl_container_reap(struct ctl *ctl, struct container *c);
 /* Remove a stopped container (force: kill it first and wait). */
 int ctl_container_remove(struct ctl *ctl, struct container *c, bool force, struct berr **err);
+/* The same, and then its anonymous volumes no other container mounts
+ * (rm -v). */
+int ctl_container_remove_volumes(struct ctl *ctl, struct container *c, bool force,
+				 struct berr **err);
 /* Persist the container's record. */
 int ctl_container_save(struct ctl *ctl, struct container *c, struct berr **err);
 

@@ -16,6 +16,7 @@
 #include "core/controller.h"
 #include "core/events.h"
 #include "core/ctl-container.h"
+#include "core/ctl-volume.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -179,7 +180,8 @@ static int daemon_start(struct daemon *d, struct berr **err)
 		return r;
 	daemon_engine_id(d);
 	if ((r = ctl_new(&cc, &d->ctl, err)) < 0 || (r = ctl_restore(d->ctl, err)) < 0 ||
-	    (r = ctl_containers_restore(d->ctl, err)) < 0)
+	    (r = ctl_containers_restore(d->ctl, err)) < 0 ||
+	    (r = ctl_volumes_restore(d->ctl, err)) < 0)
 		return r;
 	d->base = event_base_new();
 	if (!d->base)
