@@ -70,6 +70,8 @@ struct cmd_entry {
 	size_t opts_size;
 	void (*opts_free)(void *opts);
 	int (*exec)(struct cli *cli, void *opts, int argc, char **argv);
+	bool no_interspersed; /* flags end at the first argument (run IMAGE CMD -x) */
+	int flag_status;      /* exit code for a bad flag; 0: 1 */
 };
 
 /* What every command gets: the daemon address. */
@@ -101,6 +103,10 @@ char *cmd_full_name(const struct cmd_entry *e);
  * a bad flag; 1 when --help was asked for. */
 int opts_parse(const struct opts_def *defs, void *opts, int argc, char **argv,
 	       struct strv *ret_args, struct berr **err);
+/* The same; with interspersed false the flags end at the first
+ * positional argument (docker's SetInterspersed(false)). */
+int opts_parse_mode(const struct opts_def *defs, void *opts, int argc, char **argv,
+		    bool interspersed, struct strv *ret_args, struct berr **err);
 /* Free the strings and lists defs put into opts. */
 void opts_free(const struct opts_def *defs, void *opts);
 /* Print the help of e (usage, summary, aliases, options) to stdout. */

@@ -19,6 +19,14 @@ extern const struct cmd_entry cmd_network_prune_entry;
 extern const struct cmd_entry cmd_image_import_entry, cmd_import_entry, cmd_image_ls_entry,
 	cmd_images_entry, cmd_image_rm_entry, cmd_rmi_entry, cmd_image_tag_entry, cmd_tag_entry,
 	cmd_image_inspect_entry;
+extern const struct cmd_entry cmd_run_entry, cmd_create_entry, cmd_start_entry, cmd_stop_entry,
+	cmd_restart_entry, cmd_kill_entry, cmd_rm_entry, cmd_ps_entry, cmd_logs_entry,
+	cmd_inspect_entry, cmd_wait_entry, cmd_attach_entry, cmd_port_entry;
+extern const struct cmd_entry cmd_container_run_entry, cmd_container_create_entry,
+	cmd_container_start_entry, cmd_container_stop_entry, cmd_container_restart_entry,
+	cmd_container_kill_entry, cmd_container_rm_entry, cmd_container_ls_entry,
+	cmd_container_ps_entry, cmd_container_logs_entry, cmd_container_inspect_entry,
+	cmd_container_wait_entry, cmd_container_attach_entry, cmd_container_port_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_info_entry,
@@ -37,6 +45,33 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_import_entry,
 	&cmd_rmi_entry,
 	&cmd_tag_entry,
+	&cmd_attach_entry,
+	&cmd_create_entry,
+	&cmd_inspect_entry,
+	&cmd_kill_entry,
+	&cmd_logs_entry,
+	&cmd_port_entry,
+	&cmd_ps_entry,
+	&cmd_restart_entry,
+	&cmd_rm_entry,
+	&cmd_run_entry,
+	&cmd_start_entry,
+	&cmd_stop_entry,
+	&cmd_wait_entry,
+	&cmd_container_attach_entry,
+	&cmd_container_create_entry,
+	&cmd_container_inspect_entry,
+	&cmd_container_kill_entry,
+	&cmd_container_logs_entry,
+	&cmd_container_ls_entry,
+	&cmd_container_port_entry,
+	&cmd_container_ps_entry,
+	&cmd_container_restart_entry,
+	&cmd_container_rm_entry,
+	&cmd_container_run_entry,
+	&cmd_container_start_entry,
+	&cmd_container_stop_entry,
+	&cmd_container_wait_entry,
 	NULL,
 };
 
@@ -60,6 +95,7 @@ static const struct {
 	const char *name;
 	const char *summary;
 } cmd_groups[] = {
+	{"container", "Manage containers"},
 	{"image", "Manage images"},
 	{"network", "Manage networks"},
 };
@@ -121,12 +157,14 @@ static int cmd_exec(struct cli *cli, const struct cmd_entry *e, int argc, char *
 	void *opts = xcalloc(1, e->opts_size ? e->opts_size : 1);
 	int r, rc;
 
-	r = opts_parse(e->opts, opts, argc, argv, &args, &err);
+	r = opts_parse_mode(e->opts, opts, argc, argv, !e->no_interspersed, &args, &err);
 	if (r == 1) {
 		opts_print_help(e);
 		rc = 0;
 	} else if (r < 0) {
 		rc = opts_usage_error(e, "%s", berr_msg(err));
+		if (e->flag_status)
+			rc = e->flag_status;
 	} else if (!(rc = opts_check_args(e, (int)args.n))) {
 		rc = e->exec(cli, opts, (int)args.n, args.v);
 	}

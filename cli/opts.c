@@ -40,6 +40,8 @@ void opts_split_kv(const char *s, char **ret_key, char **ret_value)
 	*ret_value = xstrdup(eq ? eq + 1 : "");
 }
 
+static const struct opts_def *opts_find_short(const struct opts_def *defs, int c);
+
 static size_t opts_count(const struct opts_def *defs)
 {
 	size_t n = 0;
@@ -51,14 +53,17 @@ static size_t opts_count(const struct opts_def *defs)
 
 /* The getopt_long tables for defs: long options (plus --help) and the
  * short option string.  Caller frees both. */
-static void opts_getopt_tables(const struct opts_def *defs, struct option **ret_long,
-			       char **ret_short)
+static void opts_getopt_tables(const struct opts_def *defs, bool interspersed,
+			       struct option **ret_long, char **ret_short)
 {
 	size_t n = opts_count(defs), k = 0;
 	struct option *lo = xcalloc(n + 2, sizeof(*lo));
-	char *so = xcalloc(2 * n + 4, 1);
+	char *so = xcalloc(2 * n + 5, 1);
 
-	strcpy(so, ":h");
+	/* "+": stop at the first argument (docker run IMAGE CMD -x) */
+	strcpy(so, interspersed ? ":" : "+:");
+	if (!opts_find_short(defs, 'h'))
+		strcat(so, "h");
 	for (size_t i = 0; i < n; i++) {
 		bool flag = defs[i].kind == OPTS_BOOL || defs[i].kind == OPTS_OPTBOOL;
 
@@ -160,17 +165,23 @@ static bool opts_exact_long(const char *word, const char *name)
 int opts_parse(const struct opts_def *defs, void *opts, int argc, char **argv,
 	       struct strv *ret_args, struct berr **err)
 {
+	return opts_parse_mode(defs, opts, argc, argv, true, ret_args, err);
+}
+
+int opts_parse_mode(const struct opts_def *defs, void *opts, int argc, char **argv,
+		    bool interspersed, struct strv *ret_args, struct berr **err)
+{
 	_cleanup_free_ struct option *lo = NULL;
 	_cleanup_free_ char *so = NULL;
 	int c, r = 0;
 
-	opts_getopt_tables(defs, &lo, &so);
+	opts_getopt_tables(defs, interspersed, &lo, &so);
 	optind = 0;
 	opterr = 0;
 	while (r == 0 && (c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		const struct opts_def *d = NULL;
 
-		if (c == OPTS_HELP || c == 'h')
+		if (c == OPTS_HELP || (c == 'h' && !opts_find_short(defs, 'h')))
 			return 1;
 		if (c >= OPTS_LONG_BASE) {
 			d = &defs[c - OPTS_LONG_BASE];
