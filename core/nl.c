@@ -21,6 +21,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 
 #include "core/nl.h"
@@ -61,6 +62,12 @@ static void nl_naddr_putp(struct nl_addr **addr)
 {
 	if (*addr)
 		nl_addr_put(*addr);
+}
+
+static void nl_route_putp(struct rtnl_route **rt)
+{
+	if (*rt)
+		rtnl_route_put(*rt);
 }
 
 static void nl_cache_freep(struct nl_cache **cache)
@@ -394,6 +401,101 @@ int nl_link_set_mtu(const char *name, unsigned mtu, struct berr **err)
 		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
 	rtnl_link_set_mtu(changes, mtu);
 	return nl_link_change(name, changes, what, err);
+}
+
+int nl_veth_add(const char *name, const char *peer, int peer_netns_fd, unsigned mtu,
+		struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = NULL;
+	struct rtnl_link *p;
+	struct nl_sock *sk = NULL;
+	int r;
+
+	r = nl_thread_sock(&sk, err);
+	if (r < 0)
+		return r;
+	link = rtnl_link_veth_alloc();
+	if (!link)
+		return berr_set(err, ENOMEM, "cannot add veth %s: out of memory", name);
+	p = rtnl_link_veth_get_peer(link);
+	rtnl_link_set_name(link, name);
+	rtnl_link_set_name(p, peer);
+	if (mtu) {
+		rtnl_link_set_mtu(link, mtu);
+		rtnl_link_set_mtu(p, mtu);
+	}
+	/* the peer is born in the sandbox: nothing is moved afterwards */
+	if (peer_netns_fd >= 0)
+		rtnl_link_set_ns_fd(p, peer_netns_fd);
+	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(p);
+	if (r < 0)
+		return nl_fail(err, r, "cannot add veth pair %s/%s", name, peer);
+	return 0;
+}
+
+int nl_link_set_master(const char *name, const char *master, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *changes = rtnl_link_alloc();
+	_cleanup_free_ char *what = xasprintf("attach link %s to %s", name, master);
+	int ifindex = 0, r;
+
+	if (!changes)
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	r = nl_link_get(master, &ifindex, NULL, err);
+	if (r == 0)
+		r = berr_set(err, ENODEV, "cannot %s: link %s not found", what, master);
+	if (r < 0)
+		return r;
+	rtnl_link_set_master(changes, ifindex);
+	return nl_link_change(name, changes, what, err);
+}
+
+int nl_link_set_mac(const char *name, const uint8_t mac[6], struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *changes = rtnl_link_alloc();
+	_cleanup_naddr_ struct nl_addr *a = nl_addr_build(AF_LLC, mac, 6);
+	_cleanup_free_ char *what = xasprintf("set the MAC address of %s", name);
+
+	if (!changes || !a)
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	rtnl_link_set_addr(changes, a);
+	return nl_link_change(name, changes, what, err);
+}
+
+int nl_route_add_default(const struct ipaddr *gw, const char *ifname, struct berr **err)
+{
+	_cleanup_(nl_route_putp) struct rtnl_route *rt = rtnl_route_alloc();
+	_cleanup_naddr_ struct nl_addr *dst = NULL, *via = NULL;
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_sock *sk = NULL;
+	char a[CIDR_STRLEN];
+	int ifindex = 0, r;
+
+	cidr_addr_str(gw, a);
+	dst = nl_addr_build(gw->family, (uint8_t[16]){0}, cidr_family_bytes(gw->family));
+	via = nl_addr_build(gw->family, gw->b, cidr_family_bytes(gw->family));
+	if (!rt || !nh || !dst || !via) {
+		if (nh)
+			rtnl_route_nh_free(nh);
+		return berr_set(err, ENOMEM, "cannot add a default route: out of memory");
+	}
+	if ((r = nl_thread_sock(&sk, err)) < 0 ||
+	    (r = nl_link_get(ifname, &ifindex, NULL, err)) <= 0) {
+		rtnl_route_nh_free(nh);
+		return r < 0 ? r : berr_set(err, ENODEV, "link %s not found", ifname);
+	}
+	nl_addr_set_prefixlen(dst, 0);
+	rtnl_route_set_family(rt, (uint8_t)gw->family);
+	rtnl_route_set_dst(rt, dst);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_nh_set_gateway(nh, via);
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_add_nexthop(rt, nh);
+	r = rtnl_route_add(sk, rt, NLM_F_CREATE | NLM_F_REPLACE);
+	if (r < 0)
+		return nl_fail(err, r, "cannot add a default route via %s dev %s", a, ifname);
+	return 0;
 }
 
 /* An rtnl_addr for addr/plen on ifindex.  NULL only on out-of-memory. */

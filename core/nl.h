@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/berr.h"
 #include "ipam/cidr.h"
@@ -32,6 +33,16 @@ int nl_link_set_mtu(const char *name, unsigned mtu, struct berr **err);
 int nl_addr_add(const char *ifname, const struct ipaddr *addr, unsigned plen, struct berr **err);
 /* Delete addr/plen from a link; absent is success. */
 int nl_addr_del(const char *ifname, const struct ipaddr *addr, unsigned plen, struct berr **err);
+
+/* A veth pair: name here, peer created directly in the namespace open at
+ * peer_netns_fd (-1: here too).  mtu 0: kernel default.  EEXIST if taken. */
+int nl_veth_add(const char *name, const char *peer, int peer_netns_fd, unsigned mtu,
+		struct berr **err);
+/* Make master (a bridge) the master of link name. */
+int nl_link_set_master(const char *name, const char *master, struct berr **err);
+int nl_link_set_mac(const char *name, const uint8_t mac[6], struct berr **err);
+/* A main-table default route via gw out of ifname (replacing one there). */
+int nl_route_add_default(const struct ipaddr *gw, const char *ifname, struct berr **err);
 
 /* Every prefix of a family (AF_INET, AF_INET6 or AF_UNSPEC for both) in use
  * in this namespace: the networks of addresses on links and the
