@@ -19,6 +19,8 @@ extern const struct cmd_entry cmd_network_prune_entry;
 extern const struct cmd_entry cmd_image_import_entry, cmd_import_entry, cmd_image_ls_entry,
 	cmd_images_entry, cmd_image_rm_entry, cmd_rmi_entry, cmd_image_tag_entry, cmd_tag_entry,
 	cmd_image_inspect_entry;
+extern const struct cmd_entry cmd_volume_create_entry, cmd_volume_ls_entry,
+	cmd_volume_inspect_entry, cmd_volume_rm_entry, cmd_volume_prune_entry;
 extern const struct cmd_entry cmd_run_entry, cmd_create_entry, cmd_start_entry, cmd_stop_entry,
 	cmd_restart_entry, cmd_kill_entry, cmd_rm_entry, cmd_ps_entry, cmd_logs_entry,
 	cmd_inspect_entry, cmd_wait_entry, cmd_attach_entry, cmd_port_entry;
@@ -45,6 +47,11 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_import_entry,
 	&cmd_rmi_entry,
 	&cmd_tag_entry,
+	&cmd_volume_create_entry,
+	&cmd_volume_inspect_entry,
+	&cmd_volume_ls_entry,
+	&cmd_volume_prune_entry,
+	&cmd_volume_rm_entry,
 	&cmd_attach_entry,
 	&cmd_create_entry,
 	&cmd_inspect_entry,
@@ -98,6 +105,7 @@ static const struct {
 	{"container", "Manage containers"},
 	{"image", "Manage images"},
 	{"network", "Manage networks"},
+	{"volume", "Manage volumes"},
 };
 
 static const char *cmd_group_summary(const char *group)
