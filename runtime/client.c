@@ -1,6 +1,7 @@
 /* client.c - berthd's side of the runtime (runtime.h): write config.json,
  * start berth-shim detached and wait for its ready message, and talk to a
- * running shim over <state>/shim.sock (one JSON line each way).  Called
+ * running shim over <state>/shim.sock (one JSON line each way; exec and
+ * stdin replies carry descriptors with SCM_RIGHTS).  Called
  * from the job thread; every wait has a timeout. */
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +23,7 @@
 
 #define CLIENT_START_TIMEOUT_MS 10000
 #define CLIENT_REPLY_TIMEOUT_MS 5000
+#define CLIENT_MAX_REPLY	4096
 
 /* The shim binary: shim_path, else $BERTH_SHIM, else next to ourselves. */
 static char *client_shim_path(const char *shim_path)
@@ -357,4 +359,193 @@ int rt_delete(const char *state_dir, struct berr **err)
 		return r;
 	client_umount_rootfs(state_dir);
 	return client_rm_state(state_dir, err);
+}
+
+/* Close the descriptors a reply brought. */
+static void client_close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]), fds[i] = -1;
+}
+
+/* Take the SCM_RIGHTS descriptors of one received message. */
+static void client_take_fds(struct msghdr *msg, int *fds, size_t max, size_t *n)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int got[8];
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || k > 8)
+			continue;
+		memcpy(got, CMSG_DATA(cm), k * sizeof(int));
+		for (size_t i = 0; i < k; i++) {
+			if (*n < max)
+				fds[(*n)++] = got[i];
+			else
+				close(got[i]);
+		}
+	}
+}
+
+/* Read one reply line and the descriptors sent with it.  The line is read
+ * up to its end and not beyond: an exec's connection carries its exit
+ * line next. */
+static int client_recv_fds(int fd, char **ret, int *fds, size_t max, size_t *ret_n)
+{
+	char buf[CLIENT_MAX_REPLY], cbuf[CMSG_SPACE(sizeof(int) * 8)];
+	size_t len = 0, n = 0;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len)) {
+		struct iovec iov = {.iov_base = buf + len, .iov_len = 1};
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t r;
+
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		if (poll(&pfd, 1, CLIENT_REPLY_TIMEOUT_MS) <= 0)
+			break;
+		r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		client_take_fds(&msg, fds, max, &n);
+		len += (size_t)r;
+	}
+	buf[len] = 0;
+	if (!memchr(buf, '\n', len)) {
+		client_close_fds(fds, n);
+		return -EIO;
+	}
+	*ret = xstrdup(buf);
+	*ret_n = n;
+	return 0;
+}
+
+/* Send req on fd and read the reply object with its descriptors. */
+static int client_call_fds(const char *state_dir, int fd, json_t *req, json_t **ret, int *fds,
+			   size_t max, size_t *ret_n, struct berr **err)
+{
+	_cleanup_free_ char *text = json_dumps(req, JSON_COMPACT), *line = NULL, *reply = NULL;
+	_cleanup_json_ json_t *obj = NULL;
+	const char *e;
+	size_t n = 0;
+
+	line = xasprintf("%s\n", text);
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0)
+		return berr_set(err, errno, "cannot talk to the shim of %s: %m", state_dir);
+	if (client_recv_fds(fd, &reply, fds, max, &n) < 0)
+		return berr_set(err, ESRCH, "container is not running");
+	obj = json_loads(reply, JSON_DISABLE_EOF_CHECK, NULL);
+	if ((e = json_string_value(json_object_get(obj, "error")))) {
+		int code = (int)json_integer_value(json_object_get(obj, "code"));
+
+		client_close_fds(fds, n);
+		return berr_set(err, code > 0 && code < 4096 ? code : EIO, "%s", e);
+	}
+	if (!obj) {
+		client_close_fds(fds, n);
+		return berr_set(err, EIO, "the shim of %s answered nonsense", state_dir);
+	}
+	*ret = TAKE_PTR(obj);
+	*ret_n = n;
+	return 0;
+}
+
+/* The exec's fds in the order the shim sends them (shim_exec_fds). */
+static int client_exec_proc(const struct rt_exec_spec *spec, const int *fds, size_t n,
+			    struct rt_exec_proc *p, struct berr **err)
+{
+	size_t want = spec->detach ? 0 : spec->tty ? 1 : 2 + (spec->open_stdin ? 1 : 0);
+
+	if (n != want)
+		return berr_set(err, EIO, "the shim sent %zu descriptors for an exec, not %zu", n,
+				want);
+	p->stdin_fd = p->stdout_fd = p->stderr_fd = -1;
+	if (spec->detach)
+		return 0;
+	if (spec->tty) {
+		p->stdout_fd = fds[0];
+		p->stdin_fd = fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
+		if (p->stdin_fd < 0)
+			return berr_set(err, errno, "dup: %m");
+		return 0;
+	}
+	p->stdout_fd = fds[0];
+	p->stderr_fd = fds[1];
+	if (spec->open_stdin)
+		p->stdin_fd = fds[2];
+	return 0;
+}
+
+/* Start a process in a running container (see runtime.h). */
+int rt_exec(const char *state_dir, const struct rt_exec_spec *spec, struct rt_exec_proc *ret,
+	    struct berr **err)
+{
+	_cleanup_json_ json_t *req =
+		json_pack("{s:s, s:o}", "op", "exec", "spec", rt_exec_spec_to_json(spec));
+	_cleanup_json_ json_t *reply = NULL;
+	_cleanup_close_ int fd = shim_sock_connect(state_dir, err);
+	struct rt_exec_proc p = {.ctl_fd = -1};
+	int fds[4];
+	size_t n = 0;
+	int r;
+
+	if (fd < 0)
+		return berr_set(err, ESRCH, "container is not running");
+	if ((r = client_call_fds(state_dir, fd, req, &reply, fds, ARRAY_SIZE(fds), &n, err)) < 0)
+		return r;
+	if ((r = client_exec_proc(spec, fds, n, &p, err)) < 0) {
+		client_close_fds(fds, n);
+		return r;
+	}
+	p.pid = (pid_t)json_integer_value(json_object_get(reply, "pid"));
+	p.ctl_fd = TAKE_FD(fd);
+	*ret = p;
+	return 0;
+}
+
+/* A shim request that hands back one descriptor. */
+static int client_request_fd(const char *state_dir, json_t *req, int *ret_fd, struct berr **err)
+{
+	_cleanup_json_ json_t *reply = NULL;
+	_cleanup_close_ int fd = shim_sock_connect(state_dir, err);
+	int fds[1];
+	size_t n = 0;
+	int r;
+
+	if (fd < 0)
+		return berr_set(err, ESRCH, "container is not running");
+	if ((r = client_call_fds(state_dir, fd, req, &reply, fds, 1, &n, err)) < 0)
+		return r;
+	if (n != 1)
+		return berr_set(err, EIO, "the shim of %s sent no descriptor", state_dir);
+	*ret_fd = fds[0];
+	return 0;
+}
+
+int rt_stdin_fd(const char *state_dir, int *ret_fd, struct berr **err)
+{
+	_cleanup_json_ json_t *req = json_pack("{s:s}", "op", "stdin");
+
+	return client_request_fd(state_dir, req, ret_fd, err);
+}
+
+int rt_stdin_close(const char *state_dir, struct berr **err)
+{
+	_cleanup_json_ json_t *req = json_pack("{s:s}", "op", "close-stdin");
+	_cleanup_json_ json_t *reply = NULL;
+
+	return client_request(state_dir, req, &reply, err);
+}
+
+int rt_resize(const char *state_dir, unsigned rows, unsigned cols, struct berr **err)
+{
+	_cleanup_json_ json_t *req = json_pack("{s:s, s:I, s:I}", "op", "resize", "rows",
+					       (json_int_t)rows, "cols", (json_int_t)cols);
+	_cleanup_json_ json_t *reply = NULL;
+
+	return client_request(state_dir, req, &reply, err);
 }

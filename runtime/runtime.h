@@ -114,4 +114,54 @@ bool rt_alive(const char *state_dir, pid_t *ret_pid);
  * rootfs.  Idempotent. */
 int rt_delete(const char *state_dir, struct berr **err);
 
+/* A process to run inside a running container (exec).  It joins the
+ * container's pid, mount, uts, ipc, net and cgroup namespaces and its
+ * cgroup, and gets the container's capabilities (all with privileged),
+ * no_new_privs and the user given here. */
+struct rt_exec_spec {
+	char **args; /* argv, NULL-terminated; args[0] looked up in env's PATH */
+	char **env;  /* the full environment, NULL-terminated */
+	char *cwd;   /* "/" when NULL */
+	uid_t uid;
+	gid_t gid;
+	bool tty;
+	bool open_stdin; /* without tty: a pipe for stdin, else /dev/null */
+	bool detach;	 /* stdio on /dev/null, no descriptors handed back */
+	bool privileged;
+};
+
+/* A started exec, as the shim handed it over.  The fds are the caller's. */
+struct rt_exec_proc {
+	pid_t pid;     /* in berthd's pid namespace */
+	int ctl_fd;    /* gets one line, rt_exec_exit_parse() it, then EOF */
+	int stdin_fd;  /* pipe write end, pty master with tty, or -1 */
+	int stdout_fd; /* pipe read end, pty master with tty, or -1 (detach) */
+	int stderr_fd; /* pipe read end, or -1 (tty, detach) */
+};
+
+json_t *rt_exec_spec_to_json(const struct rt_exec_spec *spec);
+/* ret's strings are the caller's: rt_exec_spec_done() them. */
+int rt_exec_spec_from_json(json_t *obj, struct rt_exec_spec *ret, struct berr **err);
+void rt_exec_spec_done(struct rt_exec_spec *spec);
+
+/* Run spec in the container of state_dir through its shim, and wait until
+ * it has been exec'ed (or say why not: ENOENT "executable file not found",
+ * ...).  The process is the shim's child: it lives on if berthd goes. */
+int rt_exec(const char *state_dir, const struct rt_exec_spec *spec, struct rt_exec_proc *ret,
+	    struct berr **err);
+/* The line an exec's ctl_fd gives when the process has ended: its exit
+ * code (128 + signal when killed).  -EINVAL for anything else. */
+int rt_exec_exit_parse(const char *line, int *ret_code);
+
+/* The container's stdin for an attach: the pipe's write end, or the pty
+ * master with a tty.  EINVAL when it was started without stdin.  Caller
+ * closes. */
+int rt_stdin_fd(const char *state_dir, int *ret_fd, struct berr **err);
+/* Close the container's stdin for good (StdinOnce): the command reads EOF. */
+int rt_stdin_close(const char *state_dir, struct berr **err);
+/* Set the size of the container's pty (nothing without a tty). */
+int rt_resize(const char *state_dir, unsigned rows, unsigned cols, struct berr **err);
+/* Set the size of a pty through its master (an exec's). */
+int rt_tty_resize(int master_fd, unsigned rows, unsigned cols, struct berr **err);
+
 #endif

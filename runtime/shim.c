@@ -9,6 +9,11 @@
  *   SIGCHLD (signalfd)                     -> reap, exit status
  *   shim.sock                              -> line-based JSON commands:
  *        {"op":"kill","signal":N}  {"op":"state"}  {"op":"delete"}
+ *        {"op":"stdin"}        the container's stdin fd (SCM_RIGHTS)
+ *        {"op":"close-stdin"}  {"op":"resize","rows":R,"cols":C}
+ *        {"op":"exec","spec":{...}}  start a process inside (exec.c),
+ *            answer with its stdio fds; the connection then gets
+ *            {"exit":N} when it ends
  *      and watchers (rt_exit_fd) that only wait for EOF
  *
  * When the container has ended and its output is drained, the shim reads
@@ -20,6 +25,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,11 +37,14 @@
 #include "runtime/shim.h"
 
 #define SHIM_DRAIN_NS	 (2 * 1000000000ULL) /* output read after the exit */
-#define SHIM_MAX_LINE	 4096
+#define SHIM_MAX_LINE	 65536		     /* an exec's request carries its environment */
 #define SHIM_MAX_CLIENTS 256
 
 struct shim_client {
 	int fd;
+	pid_t exec_pid; /* an exec started on this connection, or 0 */
+	bool exec_done;
+	int exec_status;
 	char buf[SHIM_MAX_LINE];
 	size_t len;
 };
@@ -241,6 +250,19 @@ static int shim_exit_code(int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* An exec ended: its connection is told by shim_exec_sweep(). */
+static void shim_exec_reaped(struct shim *sh, pid_t pid, int status)
+{
+	for (size_t i = 0; i < sh->n_clients; i++) {
+		struct shim_client *c = sh->clients[i];
+
+		if (c->exec_pid == pid && !c->exec_done) {
+			c->exec_done = true;
+			c->exec_status = status;
+		}
+	}
+}
+
 /* Reap children; note when the container's pid ends. */
 static void shim_reap(struct shim *sh)
 {
@@ -248,6 +270,7 @@ static void shim_reap(struct shim *sh)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		shim_exec_reaped(sh, pid, status);
 		if (pid != sh->pid || sh->exited)
 			continue;
 		sh->exited = true;
@@ -296,6 +319,30 @@ static void shim_reply(struct shim_client *c, json_t *reply)
 	json_decref(reply);
 }
 
+/* A reply carrying file descriptors (SCM_RIGHTS) with its line. */
+static void shim_reply_fds(struct shim_client *c, json_t *reply, const int *fds, size_t n)
+{
+	_cleanup_free_ char *text = json_dumps(reply, JSON_COMPACT);
+	_cleanup_free_ char *line = xasprintf("%s\n", text ? text : "{}");
+	char cbuf[CMSG_SPACE(sizeof(int) * 4)] = {0};
+	struct iovec iov = {.iov_base = line, .iov_len = strlen(line)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+
+	json_decref(reply);
+	if (n > 0 && n <= 4) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
+	}
+	if (sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		shutdown(c->fd, SHUT_RDWR);
+}
+
 /* An error reply. */
 static json_t *shim_error(int code, const char *msg)
 {
@@ -316,8 +363,96 @@ static json_t *shim_cmd_kill(struct shim *sh, json_t *req)
 	return json_pack("{s:b}", "ok", 1);
 }
 
-/* Handle one request line. */
-static json_t *shim_command(struct shim *sh, const char *line, bool *quit)
+/* The fd an attach writes the container's stdin to: pipe or pty master. */
+static int shim_stdin_of(struct shim *sh)
+{
+	return sh->spec.tty ? sh->out[0].fd : sh->stdin_fd;
+}
+
+/* {"op":"stdin"}: hand the container's stdin over. */
+static json_t *shim_cmd_stdin(struct shim *sh, struct shim_client *c)
+{
+	int fd = shim_stdin_of(sh);
+
+	if (sh->exited)
+		return shim_error(ESRCH, "container is not running");
+	if (fd < 0)
+		return shim_error(EINVAL, "the container has no stdin");
+	shim_reply_fds(c, json_pack("{s:b, s:b}", "ok", 1, "tty", sh->spec.tty), &fd, 1);
+	return NULL;
+}
+
+/* {"op":"close-stdin"}: the command reads EOF (a pty stays). */
+static json_t *shim_cmd_close_stdin(struct shim *sh)
+{
+	if (sh->stdin_fd >= 0)
+		close(sh->stdin_fd);
+	sh->stdin_fd = -1;
+	return json_pack("{s:b}", "ok", 1);
+}
+
+/* {"op":"resize","rows":R,"cols":C} on the container's pty. */
+static json_t *shim_cmd_resize(struct shim *sh, json_t *req)
+{
+	json_int_t rows = json_integer_value(json_object_get(req, "rows"));
+	json_int_t cols = json_integer_value(json_object_get(req, "cols"));
+	_cleanup_berr_ struct berr *err = NULL;
+
+	if (!sh->spec.tty || sh->out[0].fd < 0)
+		return json_pack("{s:b}", "ok", 1);
+	if (rows < 0 || cols < 0 ||
+	    rt_tty_resize(sh->out[0].fd, (unsigned)rows, (unsigned)cols, &err) < 0)
+		return shim_error(err ? err->code : EINVAL, err ? berr_msg(err) : "invalid size");
+	return json_pack("{s:b}", "ok", 1);
+}
+
+/* The shim's ends of an exec's stdio, in the order rt_exec expects. */
+static size_t shim_exec_fds(const struct exec_io *io, int *fds)
+{
+	size_t n = 0;
+
+	if (io->master >= 0)
+		fds[n++] = io->master;
+	if (io->out[0] >= 0)
+		fds[n++] = io->out[0];
+	if (io->err[0] >= 0)
+		fds[n++] = io->err[0];
+	if (io->in[1] >= 0)
+		fds[n++] = io->in[1];
+	return n;
+}
+
+/* {"op":"exec","spec":{...}}: start it, hand its stdio over, and keep
+ * the connection to report its exit. */
+static json_t *shim_cmd_exec(struct shim *sh, struct shim_client *c, json_t *req)
+{
+	_cleanup_berr_ struct berr *err = NULL;
+	struct rt_exec_spec x = {0};
+	struct exec_io io;
+	int fds[4];
+	pid_t pid;
+
+	if (sh->exited)
+		return shim_error(ESRCH, "container is not running");
+	if (c->exec_pid)
+		return shim_error(EBUSY, "this connection runs an exec already");
+	if (rt_exec_spec_from_json(json_object_get(req, "spec"), &x, &err) < 0)
+		return shim_error(err->code, berr_msg(err));
+	if (exec_spawn(&sh->spec, sh->pid, sh->cg, &x, &io, &pid, &err) < 0) {
+		exec_io_done(&io);
+		rt_exec_spec_done(&x);
+		return shim_error(err->code, berr_msg(err));
+	}
+	c->exec_pid = pid;
+	shim_reply_fds(c, json_pack("{s:b, s:i}", "ok", 1, "pid", pid), fds,
+		       shim_exec_fds(&io, fds));
+	exec_io_done(&io);
+	rt_exec_spec_done(&x);
+	return NULL;
+}
+
+/* Handle one request line; NULL when the command has answered itself. */
+static json_t *shim_command(struct shim *sh, struct shim_client *c, const char *line, bool *quit)
 {
 	_cleanup_json_ json_t *req = json_loads(line, 0, NULL);
 	const char *op = json_string_value(json_object_get(req, "op"));
@@ -326,6 +461,14 @@ static json_t *shim_command(struct shim *sh, const char *line, bool *quit)
 		return shim_error(EINVAL, "malformed request");
 	if (streq(op, "kill"))
 		return shim_cmd_kill(sh, req);
+	if (streq(op, "exec"))
+		return shim_cmd_exec(sh, c, req);
+	if (streq(op, "stdin"))
+		return shim_cmd_stdin(sh, c);
+	if (streq(op, "close-stdin"))
+		return shim_cmd_close_stdin(sh);
+	if (streq(op, "resize"))
+		return shim_cmd_resize(sh, req);
 	if (streq(op, "state"))
 		return json_pack("{s:b, s:i, s:b}", "ok", 1, "pid", sh->pid, "running",
 				 !sh->exited);
@@ -363,7 +506,10 @@ static bool shim_on_client(struct shim *sh, size_t i, bool *quit)
 	c->buf[c->len] = 0;
 	while ((nl = strchr(c->buf, '\n'))) {
 		*nl = 0;
-		shim_reply(c, shim_command(sh, c->buf, quit));
+		json_t *reply = shim_command(sh, c, c->buf, quit);
+
+		if (reply)
+			shim_reply(c, reply);
 		c->len -= (size_t)(nl + 1 - c->buf);
 		memmove(c->buf, nl + 1, c->len + 1);
 	}
@@ -400,11 +546,28 @@ static bool shim_done(struct shim *sh)
 	return util_now_ns() - sh->exited_ns > SHIM_DRAIN_NS;
 }
 
+/* Tell the connections of ended execs how they ended, and drop them.
+ * Not from shim_reap: the poll round still indexes the clients. */
+static void shim_exec_sweep(struct shim *sh)
+{
+	for (size_t i = sh->n_clients; i-- > 0;) {
+		struct shim_client *c = sh->clients[i];
+
+		if (!c->exec_done)
+			continue;
+		shim_reply(c, json_pack("{s:i}", "exit", shim_exit_code(c->exec_status)));
+		shim_drop_client(sh, i);
+	}
+}
+
 /* One poll round over every fd the shim serves. */
 static void shim_poll(struct shim *sh, bool *quit)
 {
 	struct pollfd pfd[4 + SHIM_MAX_CLIENTS];
-	size_t n = 0, nc = sh->n_clients;
+	size_t n = 0, nc;
+
+	shim_exec_sweep(sh);
+	nc = sh->n_clients;
 
 	pfd[n++] = (struct pollfd){.fd = sh->sig_fd, .events = POLLIN};
 	pfd[n++] = (struct pollfd){.fd = sh->listen_fd, .events = POLLIN};
@@ -443,6 +606,8 @@ static void shim_finish(struct shim *sh)
 	if (shim_exit_write(".", &ex, &err) < 0)
 		fprintf(stderr, "berth-shim: %s\n", berr_msg(err));
 	unlink(SHIM_SOCK);
+	shim_reap(sh);
+	shim_exec_sweep(sh);
 	while (sh->n_clients)
 		shim_drop_client(sh, sh->n_clients - 1);
 }

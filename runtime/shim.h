@@ -96,6 +96,24 @@ int spawn_clone(const struct rt_spec *spec, const struct spawn_io *io, struct sp
 /* Let the child go on and wait for its exec: 0, or the child's error. */
 int spawn_wait_exec(struct spawn *sp, struct berr **err);
 
+/* Pieces of spawn.c that exec.c uses too.  In the child only. */
+void spawn_reset_signals(void);
+__attribute__((noreturn)) void spawn_fail(int exec_fd, struct berr *err);
+int spawn_user(const struct rt_spec *spec, struct berr **err);
+int spawn_lookup(const struct rt_spec *spec, char **ret, struct berr **err);
+
+/* An exec's stdio (exec.c): pipes ([0] read, [1] write), or a pty. */
+struct exec_io {
+	int in[2], out[2], err[2];
+	int master, slave;
+};
+/* Start x in the container whose main process is ctr_pid (the shim's
+ * child), in its cgroup cg; wait for the exec.  io: the shim's ends to
+ * hand over, then exec_io_done() them (also on failure). */
+int exec_spawn(const struct rt_spec *ctr, pid_t ctr_pid, struct cgroup *cg,
+	       const struct rt_exec_spec *x, struct exec_io *io, pid_t *ret_pid, struct berr **err);
+void exec_io_done(struct exec_io *io);
+
 /* Control socket path for connect/bind even when longer than sun_path. */
 int shim_sock_connect(const char *state_dir, struct berr **err);
 

@@ -30,7 +30,7 @@
 static volatile pid_t spawn_reaped_child;
 
 /* Report err to the shim through the exec pipe and end the child. */
-static __attribute__((noreturn)) void spawn_fail(int exec_fd, struct berr *err)
+__attribute__((noreturn)) void spawn_fail(int exec_fd, struct berr *err)
 {
 	char *msg = xasprintf("%d %s", err ? err->code : EIO, berr_msg(err));
 	int code = err && err->code == EACCES ? 126 : SHIM_EXIT_CANNOT_START;
@@ -42,7 +42,7 @@ static __attribute__((noreturn)) void spawn_fail(int exec_fd, struct berr *err)
 
 /* Unblock every signal and restore default dispositions: the shim blocks
  * and ignores some, and both survive execve(). */
-static void spawn_reset_signals(void)
+void spawn_reset_signals(void)
 {
 	sigset_t all;
 
@@ -101,7 +101,7 @@ static int spawn_stdio(const struct spawn_io *io, struct berr **err)
 }
 
 /* Become spec's user: groups, gid, uid; then the final capability sets. */
-static int spawn_user(const struct rt_spec *spec, struct berr **err)
+int spawn_user(const struct rt_spec *spec, struct berr **err)
 {
 	uint64_t mask;
 	int r;
@@ -139,7 +139,7 @@ static bool spawn_is_exec(const char *path)
 }
 
 /* Find args[0] in the container's PATH (execvpe would use the shim's). */
-static int spawn_lookup(const struct rt_spec *spec, char **ret, struct berr **err)
+int spawn_lookup(const struct rt_spec *spec, char **ret, struct berr **err)
 {
 	const char *name = spec->args[0];
 	_cleanup_free_ char *path = xstrdup(spawn_env_path(spec->env));
