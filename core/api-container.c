@@ -4,6 +4,8 @@
  * runs); waiting, log following and attach live on the loop, attached to
  * the container through its loop-side watch (c->priv). */
 #include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include "core/api.h"
 #include "core/controller.h"
 #include "core/ctl-container.h"
+#include "core/detach.h"
 #include "core/events.h"
 #include "core/filters.h"
 #include "core/log.h"
@@ -43,6 +46,13 @@ struct api_waiter {
 	int log_fd;	     /* W_STREAM */
 	bool tty, stdout_on, stderr_on, timestamps;
 	char *partial; /* W_STREAM: a log line not yet complete */
+	/* an attach with stdin: the client's bytes go to the container's
+	 * stdin fd once the shim has handed it over */
+	bool want_stdin, stdin_once, in_eof, fetching;
+	unsigned serial;
+	struct bufferevent *in;
+	struct evbuffer *pending;
+	struct detach_keys dk;
 	struct api_waiter *next;
 };
 
@@ -93,6 +103,10 @@ static void api_reply_errno(struct http_req *req, struct berr *err)
 
 static void api_waiter_free(struct api_waiter *w)
 {
+	if (w->in)
+		bufferevent_free(w->in);
+	if (w->pending)
+		evbuffer_free(w->pending);
 	if (w->timer)
 		event_free(w->timer);
 	if (w->log_fd >= 0)
@@ -355,6 +369,7 @@ static void api_ctr_exit_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void api_start_after(struct api_job *aj);
+static void api_attach_started(struct api *api, struct container *c);
 
 /* Job: start the container named in op (restart policies, restart). */
 static void api_start_run(struct api_job *aj)
@@ -400,6 +415,7 @@ static void api_start_after(struct api_job *aj)
 	if (!c || aj->err || aj->status != 204)
 		return;
 	api_ctr_event(aj->api, c, "start", NULL);
+	api_attach_started(aj->api, c);
 	if (op->exit_fd >= 0)
 		api_ctr_watch(aj->api, c, TAKE_FD(op->exit_fd));
 	else /* gone already: let the reaper find out */
@@ -896,16 +912,186 @@ static void api_ctr_logs(struct api *api, struct http_req *req, char **params)
 	api_waiter_free(w);
 }
 
+/* Attach job data: which waiter of which container wants the stdin fd. */
+struct api_attach_op {
+	char id[65];
+	unsigned serial;
+	int fd;
+	bool close_stdin; /* rt_stdin_close instead (StdinOnce) */
+};
+
+static void api_attach_op_free(void *data)
+{
+	struct api_attach_op *op = data;
+
+	if (op->fd >= 0)
+		close(op->fd);
+	free(op);
+}
+
+/* Job: ask the shim for the container's stdin, or to close it. */
+static void api_attach_stdin_run(struct api_job *aj)
+{
+	struct api_attach_op *op = aj->data;
+	_cleanup_free_ char *state = NULL;
+	struct container *c;
+
+	if (ctl_container_find(aj->api->ctl, op->id, &c, &aj->err) < 0)
+		return;
+	state = ctl_container_state_dir(aj->api->ctl, c);
+	if (op->close_stdin)
+		rt_stdin_close(state, &aj->err);
+	else
+		rt_stdin_fd(state, &op->fd, &aj->err);
+}
+
+/* The attach waiter of container id with this serial, or NULL. */
+static struct api_waiter *api_attach_find(struct api *api, const char *id, unsigned serial)
+{
+	struct container *c = api_ctr_by_id(api, id);
+	struct api_watch *watch = c ? c->priv : NULL;
+
+	for (struct api_waiter *w = watch ? watch->waiters : NULL; w; w = w->next)
+		if (w->kind == W_STREAM && w->serial == serial)
+			return w;
+	return NULL;
+}
+
+static void api_attach_submit(struct api *api, struct api_waiter *w, bool close_stdin);
+
+/* stdin ended: close our end once flushed; StdinOnce closes the shim's. */
+static void api_attach_stdin_end(struct api_waiter *w)
+{
+	if (!w->in)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(w->in)) > 0)
+		return; /* api_attach_flushed comes back */
+	bufferevent_free(w->in);
+	w->in = NULL;
+	if (w->stdin_once && !w->tty)
+		api_attach_submit(w->api, w, true);
+}
+
+static void api_attach_flushed(struct bufferevent *bev, void *arg)
+{
+	struct api_waiter *w = arg;
+
+	(void)bev;
+	if (w->in_eof)
+		api_attach_stdin_end(w);
+}
+
+static void api_attach_in_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct api_waiter *w = arg;
+
+	(void)bev, (void)what;
+	bufferevent_free(w->in); /* the container closed its stdin */
+	w->in = NULL;
+}
+
+/* Loop: the shim's stdin fd arrived; send what the client typed so far. */
+static void api_attach_stdin_after(struct api_job *aj)
+{
+	struct api_attach_op *op = aj->data;
+	struct api_waiter *w;
+
+	if (op->close_stdin)
+		return;
+	w = api_attach_find(aj->api, op->id, op->serial);
+	if (!w || op->fd < 0)
+		return;
+	w->fetching = false;
+	evutil_make_socket_nonblocking(op->fd);
+	w->in = bufferevent_socket_new(aj->api->base, TAKE_FD(op->fd), BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(w->in, NULL, api_attach_flushed, api_attach_in_event, w);
+	bufferevent_enable(w->in, EV_WRITE);
+	if (w->pending)
+		bufferevent_write_buffer(w->in, w->pending);
+	if (w->in_eof)
+		api_attach_stdin_end(w);
+}
+
+static void api_attach_submit(struct api *api, struct api_waiter *w, bool close_stdin)
+{
+	struct api_attach_op *op = xcalloc(1, sizeof(*op));
+
+	memcpy(op->id, w->id, sizeof(op->id));
+	op->serial = w->serial;
+	op->fd = -1;
+	op->close_stdin = close_stdin;
+	w->fetching = !close_stdin;
+	api_job_submit_after(api, NULL, api_attach_stdin_run, op, api_attach_op_free,
+			     api_attach_stdin_after, NULL);
+}
+
+/* The container has started: attaches waiting for its stdin get it. */
+static void api_attach_started(struct api *api, struct container *c)
+{
+	struct api_watch *watch = c->priv;
+
+	for (struct api_waiter *w = watch ? watch->waiters : NULL; w; w = w->next)
+		if (w->want_stdin && !w->in && !w->fetching)
+			api_attach_submit(api, w, false);
+}
+
+/* Detach keys: end this attach, the container runs on. */
+static void api_attach_detach(struct api_waiter *w)
+{
+	struct container *c = api_ctr_by_id(w->api, w->id);
+	struct api_watch *watch = c ? c->priv : NULL;
+
+	for (struct api_waiter **p = watch ? &watch->waiters : NULL; p && *p; p = &(*p)->next) {
+		if (*p != w)
+			continue;
+		*p = w->next;
+		http_stream_end(w->req);
+		api_waiter_free(w);
+		return;
+	}
+}
+
+/* The client's bytes (http_hijack_input): detach keys, then stdin. */
+static void api_attach_input(struct http_req *req, const char *data, size_t len, void *arg)
+{
+	struct api_waiter *w = arg;
+	_cleanup_free_ char *out = NULL;
+	bool detached;
+	size_t n;
+
+	(void)req;
+	if (len == 0) {
+		w->in_eof = true;
+		api_attach_stdin_end(w);
+		return;
+	}
+	out = xmalloc(len + DETACH_KEYS_MAX);
+	detached = detach_keys_scan(&w->dk, data, len, out, &n);
+	if (w->in)
+		bufferevent_write(w->in, out, n);
+	else
+		evbuffer_add(w->pending ? w->pending : (w->pending = evbuffer_new()), out, n);
+	if (detached)
+		api_attach_detach(w);
+}
+
+/* POST /containers/{id}/attach: output from the log, stdin to the shim. */
 static void api_ctr_attach(struct api *api, struct http_req *req, char **params)
 {
+	static unsigned serial;
+	_cleanup_berr_ struct berr *err = NULL;
 	struct container *c;
 	struct api_waiter *w;
 	_cleanup_free_ char *path = NULL;
 	enum ctr_status st;
+	struct detach_keys dk;
+	bool open_stdin, stdin_once;
 
 	ctl_read_lock(api->ctl);
 	c = api_ctr_get(api, params[0]);
 	st = c ? c->status : CTR_DEAD;
+	open_stdin = c && json_is_true(json_object_get(c->config, "OpenStdin"));
+	stdin_once = c && json_is_true(json_object_get(c->config, "StdinOnce"));
 	ctl_read_unlock(api->ctl);
 	if (!c) {
 		_cleanup_free_ char *msg = xasprintf("No such container: %s", params[0]);
@@ -918,10 +1104,18 @@ static void api_ctr_attach(struct api *api, struct http_req *req, char **params)
 				 "You cannot attach to a stopped container, start it first");
 		return;
 	}
+	if (detach_keys_parse(http_req_query(req, "detachKeys"), &dk, &err) < 0) {
+		api_reply_berr(req, err);
+		return;
+	}
 	w = api_waiter_new(api, req, c, W_STREAM);
 	w->tty = ctr_tty(c);
 	w->stdout_on = api_query_bool(req, "stdout", false);
 	w->stderr_on = api_query_bool(req, "stderr", false);
+	w->want_stdin = open_stdin && api_query_bool(req, "stdin", false);
+	w->stdin_once = stdin_once;
+	w->serial = ++serial;
+	w->dk = dk;
 	http_upgrade(req, api_stream_type(req, w->tty, true));
 	path = api_log_path(api, c->id);
 	if (api_query_bool(req, "logs", false)) {
@@ -937,6 +1131,23 @@ static void api_ctr_attach(struct api *api, struct http_req *req, char **params)
 		return;
 	}
 	api_stream_follow(api, c, w);
+	http_hijack_input(req, api_attach_input, w);
+	if (w->want_stdin && st == CTR_RUNNING)
+		api_attach_submit(api, w, false);
+}
+
+/* At daemon start, Docker's rules for containers that are not running:
+ * always restarts even what a user stopped, the others as after an exit. */
+static bool api_ctr_restart_at_boot(const struct container *c)
+{
+	const char *name = json_string_value(
+		json_object_get(json_object_get(c->host_config, "RestartPolicy"), "Name"));
+
+	if (c->started.tv_sec == 0)
+		return false;
+	if (name && streq(name, "always"))
+		return true;
+	return api_ctr_should_restart(c);
 }
 
 void api_containers_watch(struct api *api)
@@ -946,6 +1157,10 @@ void api_containers_watch(struct api *api)
 		_cleanup_free_ char *state = NULL;
 		int fd;
 
+		if (c->status == CTR_EXITED && api_ctr_restart_at_boot(c)) {
+			api_ctr_submit_start(api, NULL, c->id);
+			continue;
+		}
 		if (c->status != CTR_RUNNING)
 			continue;
 		state = ctl_container_state_dir(api->ctl, c);
@@ -976,10 +1191,38 @@ void api_containers_unwatch(struct api *api)
 	}
 }
 
+/* Job: set the size of the container's pty. */
+static void api_resize_run(struct api_job *aj)
+{
+	struct api_ctr_op *op = aj->data;
+	_cleanup_free_ char *state = NULL;
+	struct container *c;
+
+	if (ctl_container_find(aj->api->ctl, op->id, &c, &aj->err) < 0)
+		return;
+	if (c->status != CTR_RUNNING) {
+		berr_set(&aj->err, EBUSY, "Container %s is not running", c->id);
+		return;
+	}
+	state = ctl_container_state_dir(aj->api->ctl, c);
+	rt_resize(state, (unsigned)op->sig, (unsigned)op->sig_timeout, &aj->err);
+}
+
+/* POST /containers/{id}/resize?h=<rows>&w=<cols> */
 static void api_ctr_resize(struct api *api, struct http_req *req, char **params)
 {
-	(void)api, (void)params;
-	http_reply(req, 200, "text/plain", NULL, 0);
+	struct api_ctr_op *op = api_op_new(params[0]);
+	const char *h = http_req_query(req, "h"), *w = http_req_query(req, "w");
+
+	/* the op's integers carry rows and columns */
+	op->sig = h ? atoi(h) : 0;
+	op->sig_timeout = w ? atoi(w) : 0;
+	if (op->sig < 0 || op->sig > 0xffff || op->sig_timeout < 0 || op->sig_timeout > 0xffff) {
+		api_op_free(op);
+		http_reply_error(req, 400, "invalid terminal size");
+		return;
+	}
+	api_job_submit(api, req, api_resize_run, op, api_op_free, NULL);
 }
 
 static void api_rename_run(struct api_job *aj)

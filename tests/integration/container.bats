@@ -169,3 +169,22 @@ teardown() {
 	run docker inspect -f '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}' flaky
 	[ "$output" = "2 exited 5" ]
 }
+
+@test "restart policies are applied after a daemon restart" {
+	docker run -d --network none --name always1 --restart always busybox sh -c 'sleep 1; exit 2'
+	docker run -d --network none --name unless1 --restart unless-stopped busybox sleep 100
+	docker stop -t 1 unless1
+	berthd_stop
+	sleep 1.5
+	berthd_start
+	for i in $(seq 1 100); do
+		[ "$(docker inspect -f '{{.State.Status}}' always1)" = running ] && break
+		sleep 0.1
+	done
+	run docker inspect -f '{{.State.Status}}' always1
+	[ "$output" = running ]
+	# stopped by the user: unless-stopped leaves it so
+	run docker inspect -f '{{.State.Status}}' unless1
+	[ "$output" = exited ]
+	docker rm -f always1 unless1
+}
