@@ -47,7 +47,10 @@ struct http_req {
 	uint64_t spooled;
 	bool head;
 	bool streaming;
-	bool raw;	     /* upgraded: a plain byte pipe, no chunk framing */
+	bool raw;		/* upgraded: a plain byte pipe, no chunk framing */
+	http_input_fn input_fn; /* hijacked: the client's bytes go here */
+	void *input_arg;
+	bool input_eof;	     /* input_fn was told of the end */
 	char *reply_headers; /* "Name: value\r\n" lines for this reply only */
 };
 
@@ -559,6 +562,74 @@ void http_upgrade(struct http_req *req, const char *content_type)
 			    "Upgrade: tcp\r\n%s\r\n",
 			    content_type,
 			    conn->srv->cfg.extra_headers ? conn->srv->cfg.extra_headers : "");
+	/* now, not on the next loop turn: no payload may join this write */
+	evbuffer_write(bufferevent_get_output(conn->bev), bufferevent_getfd(conn->bev));
+}
+
+/* Tell the hijacker the client's side has ended (once). */
+static void http_input_end(struct http_req *req)
+{
+	if (!req || !req->input_fn || req->input_eof)
+		return;
+	req->input_eof = true;
+	req->input_fn(req, NULL, 0, req->input_arg);
+}
+
+/* The client's bytes on a hijacked connection, piece by piece, while the
+ * request is not ended.  in_process keeps conn alive across the callbacks. */
+static void http_hijack_read_cb(struct bufferevent *bev, void *data)
+{
+	struct http_conn *conn = data;
+	char buf[16384];
+
+	(void)bev;
+	conn->in_process = true;
+	while (!conn->dead && conn->pending && conn->pending->input_fn &&
+	       !conn->pending->input_eof) {
+		int n = evbuffer_remove(bufferevent_get_input(conn->bev), buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		conn->pending->input_fn(conn->pending, buf, (size_t)n, conn->pending->input_arg);
+	}
+	if (!conn->dead && !conn->pending)
+		evbuffer_drain(bufferevent_get_input(conn->bev), (size_t)-1);
+	conn->in_process = false;
+	if (conn->dead && !conn->pending)
+		http_conn_free(conn);
+}
+
+/* EOF from the client is a half-close: output goes on.  An error ends it. */
+static void http_hijack_event_cb(struct bufferevent *bev, short what, void *data)
+{
+	struct http_conn *conn = data;
+
+	(void)bev;
+	conn->in_process = true;
+	if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		http_conn_kill(conn);
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		http_input_end(conn->pending);
+	conn->in_process = false;
+	if (conn->dead && !conn->pending)
+		http_conn_free(conn);
+}
+
+void http_hijack_input(struct http_req *req, http_input_fn fn, void *arg)
+{
+	struct http_conn *conn = req->conn;
+
+	req->input_fn = fn;
+	req->input_arg = arg;
+	if (conn->dead) {
+		req->input_eof = true;
+		return;
+	}
+	bufferevent_set_timeouts(conn->bev, NULL, NULL);
+	bufferevent_setcb(conn->bev, http_hijack_read_cb, NULL, http_hijack_event_cb, conn);
+	bufferevent_enable(conn->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(conn->bev)))
+		bufferevent_trigger(conn->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
 }
 
 bool http_req_gone(const struct http_req *req)

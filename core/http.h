@@ -72,8 +72,19 @@ void http_stream_write(struct http_req *req, const void *data, size_t len);
 void http_stream_end(struct http_req *req);
 
 /* Answer 101 and turn the connection into a byte pipe (attach, exec):
- * http_stream_write sends raw bytes, http_stream_end closes it. */
+ * http_stream_write sends raw bytes, http_stream_end closes it.  The
+ * header block is written to the socket at once, in a write of its own
+ * (docker-py loses payload that shares a read with the header). */
 void http_upgrade(struct http_req *req, const char *content_type);
+
+/* After http_upgrade: what the client sends.  data/len is a piece of its
+ * byte stream; len 0 (data NULL) comes once, when the client half-closed
+ * its side (or went away).  Output goes on until http_stream_end, which
+ * fn may call itself. */
+typedef void (*http_input_fn)(struct http_req *req, const char *data, size_t len, void *arg);
+/* Start reading the client's bytes (those already buffered come first,
+ * from the loop, never from inside this call); no idle timeout applies. */
+void http_hijack_input(struct http_req *req, http_input_fn fn, void *arg);
 
 /* The client went away (a write failed or the socket closed). */
 bool http_req_gone(const struct http_req *req);
