@@ -42,6 +42,7 @@ extern const struct api_route api_network_routes[];
 extern const struct api_route api_image_routes[];
 extern const struct api_route api_container_routes[];
 extern const struct api_route api_events_routes[];
+extern const struct api_route api_exec_routes[];
 extern const struct api_route api_volume_routes[];
 
 /* After a restart: watch the containers that still run (loop thread). */

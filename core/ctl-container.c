@@ -295,6 +295,37 @@ static int ctl_resolve_user(char **layers, const char *user, struct rt_spec *spe
 	return 0;
 }
 
+/* An exec's user, looked up in the container's files: its writable layer
+ * above the image's. */
+int ctl_container_exec_user(struct ctl *ctl, const struct container *c, const char *user,
+			    uid_t *ret_uid, gid_t *ret_gid, struct berr **err)
+{
+	_cleanup_free_ char *bundle = ctl_container_bundle(ctl, c);
+	struct rt_spec spec = {0};
+	struct image *img;
+	char **lower;
+	size_t n = 0;
+	int r;
+
+	if ((r = img_find(ctl->images, c->image_id, &img, err)) < 0)
+		return r;
+	lower = img_layer_dirs(ctl->images, img);
+	while (lower && lower[n])
+		n++;
+	/* rt_spec_done() frees them */
+	spec.lower_dirs = xcalloc(n + 2, sizeof(char *));
+	spec.lower_dirs[0] = xasprintf("%s/upper", bundle);
+	memcpy(spec.lower_dirs + 1, lower, n * sizeof(char *));
+	free(lower);
+	r = ctl_resolve_user(spec.lower_dirs, user, &spec, err);
+	if (r == 0) {
+		*ret_uid = spec.uid;
+		*ret_gid = spec.gid;
+	}
+	rt_spec_done(&spec);
+	return r;
+}
+
 static int ctl_write_file(const char *path, const char *data, struct berr **err)
 {
 	FILE *f = fopen(path, "we");

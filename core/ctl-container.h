@@ -40,6 +40,11 @@ int ctl_container_remove_volumes(struct ctl *ctl, struct container *c, bool forc
 /* Persist the container's record. */
 int ctl_container_save(struct ctl *ctl, struct container *c, struct berr **err);
 
+/* Job thread: an exec's User ("", "uid[:gid]", "name[:group]") as the
+ * container's /etc/passwd and /etc/group say. */
+int ctl_container_exec_user(struct ctl *ctl, const struct container *c, const char *user,
+			    uid_t *ret_uid, gid_t *ret_gid, struct berr **err);
+
 /* Load containers from the store; running ones whose shim is gone are
  * marked exited with what the runtime recorded. */
 int ctl_containers_restore(struct ctl *ctl, struct berr **err);
