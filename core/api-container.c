@@ -1150,20 +1150,6 @@ static bool api_ctr_restart_at_boot(const struct container *c)
 	return api_ctr_should_restart(c);
 }
 
-/* At daemon start, Docker's rules for containers that are not running:
- * always restarts even what a user stopped, the others as after an exit. */
-static bool api_ctr_restart_at_boot(const struct container *c)
-{
-	const char *name = json_string_value(
-		json_object_get(json_object_get(c->host_config, "RestartPolicy"), "Name"));
-
-	if (c->started.tv_sec == 0)
-		return false;
-	if (name && streq(name, "always"))
-		return true;
-	return api_ctr_should_restart(c);
-}
-
 void api_containers_watch(struct api *api)
 {
 	for (size_t i = 0; i < api->ctl->n_ctrs; i++) {
@@ -1171,10 +1157,6 @@ void api_containers_watch(struct api *api)
 		_cleanup_free_ char *state = NULL;
 		int fd;
 
-		if (c->status == CTR_EXITED && api_ctr_restart_at_boot(c)) {
-			api_ctr_submit_start(api, NULL, c->id);
-			continue;
-		}
 		if (c->status == CTR_EXITED && api_ctr_restart_at_boot(c)) {
 			api_ctr_submit_start(api, NULL, c->id);
 			continue;
