@@ -499,19 +499,21 @@ static json_t *ps_row(json_t *ct, bool trunc, time_t now)
 	_cleanup_free_ char *mounts = ps_mounts(json_object_get(ct, "Mounts"));
 	_cleanup_free_ char *nets = ps_join_object(
 		json_object_get(json_object_get(ct, "NetworkSettings"), "Networks"), true);
+	json_t *label = json_object_get(ct, "Labels");
 	char at[64];
 
+	label = json_is_object(label) ? json_incref(label) : json_object();
 	strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S %z %Z", localtime(&created));
 	if (trunc && *image_id && streq(short_img, short_iid))
 		image = short_img;
-	return json_pack("{s:s%, s:s, s:s, s:s, s:s+, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O}",
+	return json_pack("{s:s%, s:s, s:s, s:s, s:s+, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
 			 "ID", id, trunc ? strnlen(id, CTR_SHORT_ID) : strlen(id), "Image",
 			 *image ? image : "<no image>", "Command", quoted, "CreatedAt", at,
 			 "RunningFor", since, " ago", "Ports", ports, "State",
 			 json_string_value(json_object_get(ct, "State")) ?: "", "Status",
 			 json_string_value(json_object_get(ct, "Status")) ?: "", "Names", names,
 			 "Labels", labels, "Mounts", mounts, "Networks", nets, "Size", "0B",
-			 "Label", json_object_get(ct, "Labels") ?: json_object());
+			 "Label", label);
 }
 
 json_t *ps_rows(json_t *list, bool no_trunc, time_t now)

@@ -157,9 +157,13 @@ static int opts_bad_flag(int c, char **argv, struct berr **err)
 /* getopt_long also takes unambiguous abbreviations; pflag does not. */
 static bool opts_exact_long(const char *word, const char *name)
 {
-	size_t len = strcspn(word + 2, "=");
+	size_t len;
 
-	return !strprefix(word, "--") || (strlen(name) == len && !strncmp(word + 2, name, len));
+	/* word is the flag's value after "--name value": nothing to check */
+	if (!strprefix(word, "--"))
+		return true;
+	len = strcspn(word + 2, "=");
+	return strlen(name) == len && !strncmp(word + 2, name, len);
 }
 
 int opts_parse(const struct opts_def *defs, void *opts, int argc, char **argv,

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/cmd-container.h"
 #include "cli/cmd-network.h"
 #include "cli/format.h"
 #include "cli/netcfg.h"
@@ -142,8 +143,10 @@ static void test_opts_errors(void **state)
 static void test_cmd_table(void **state)
 {
 	static const char *const want[][2] = {
-		{NULL, "version"},	{NULL, "info"},	   {"network", "create"}, {"network", "ls"},
-		{"network", "inspect"}, {"network", "rm"}, {"network", "prune"},
+		{NULL, "version"},    {NULL, "info"},	      {"network", "create"},
+		{"network", "ls"},    {"network", "inspect"}, {"network", "rm"},
+		{"network", "prune"}, {NULL, "run"},	      {NULL, "ps"},
+		{"container", "ls"},  {"container", "run"},
 	};
 
 	(void)state;
@@ -541,6 +544,308 @@ static void test_format_helpers(void **state)
 	assert_int_equal(format_natural_cmp("x1y", "x1y"), 0);
 }
 
+/* --- container: run flags, create body, stdcopy, ps --- */
+
+/* Parse run's flags from a space-separated line (no interspersing). */
+static int t_run_parse(struct run_opts *o, struct strv *args, const char *line)
+{
+	struct strv argv = t_strv(line);
+	struct berr *err = NULL;
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	r = opts_parse_mode(run_defs, o, (int)argv.n, argv.v, false, args, &err);
+	berr_free(err);
+	strv_done(&argv);
+	return r;
+}
+
+static void test_run_flags(void **state)
+{
+	struct strv args = {0};
+	struct run_opts o;
+
+	(void)state;
+	assert_int_equal(t_run_parse(&o, &args,
+				     "run -dit --rm -h box -e A=1 -e B --name x -m 64m "
+				     "busybox sh -c -h"),
+			 0);
+	assert_true(o.detach && o.interactive && o.tty && o.rm);
+	assert_string_equal(o.hostname, "box");
+	assert_string_equal(o.memory, "64m");
+	assert_int_equal(o.env.n, 2);
+	/* flags stop at IMAGE: "-c -h" belong to the command */
+	assert_int_equal(args.n, 4);
+	assert_string_equal(args.v[0], "busybox");
+	assert_string_equal(args.v[3], "-h");
+	opts_free(run_defs, &o);
+	strv_done(&args);
+}
+
+static void t_bytes_is(const char *s, int64_t want)
+{
+	int64_t got = -1;
+
+	assert_int_equal(run_parse_bytes(s, &got, NULL), 0);
+	assert_int_equal(got, want);
+}
+
+static void test_run_units(void **state)
+{
+	struct berr *err = NULL;
+	int64_t v;
+
+	(void)state;
+	t_bytes_is("100", 100);
+	t_bytes_is("512k", 512 * 1024);
+	t_bytes_is("64m", 64 * 1024 * 1024);
+	t_bytes_is("64MB", 64 * 1024 * 1024);
+	t_bytes_is("1g", 1024LL * 1024 * 1024);
+	t_bytes_is("1.5g", 1536LL * 1024 * 1024);
+	assert_int_equal(run_parse_bytes("1x", &v, &err), -EINVAL);
+	assert_string_equal(berr_msg(err), "invalid suffix: 'x'");
+	berr_free(err);
+	err = NULL;
+	assert_int_equal(run_parse_bytes("m", &v, &err), -EINVAL);
+	berr_free(err);
+	assert_int_equal(run_parse_cpus("1.5", &v, NULL), 0);
+	assert_int_equal(v, 1500000000);
+	assert_int_equal(run_parse_cpus("0.01", &v, NULL), 0);
+	assert_int_equal(v, 10000000);
+	assert_int_equal(run_parse_cpus("x", &v, NULL), -EINVAL);
+}
+
+static void t_restart_is(const char *s, const char *want)
+{
+	struct berr *err = NULL;
+	json_t *p = NULL;
+	char *got;
+
+	if (run_restart_policy(s, &p, &err) < 0)
+		got = xstrdup(berr_msg(err));
+	else
+		got = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(got, want);
+	free(got);
+	json_decref(p);
+	berr_free(err);
+}
+
+static void test_run_restart(void **state)
+{
+	(void)state;
+	t_restart_is("on-failure:3", "{\"MaximumRetryCount\":3,\"Name\":\"on-failure\"}");
+	t_restart_is("always", "{\"MaximumRetryCount\":0,\"Name\":\"always\"}");
+	t_restart_is("no", "{\"MaximumRetryCount\":0,\"Name\":\"no\"}");
+	t_restart_is("sometimes", "invalid restart policy 'sometimes'");
+	t_restart_is("always:2", "invalid restart policy format: maximum retry count can only be "
+				 "used with 'on-failure'");
+}
+
+/* The create body for a command line, as a JSON object. */
+static json_t *t_body(const char *line)
+{
+	struct strv args = {0};
+	struct run_opts o;
+	json_t *body = NULL;
+
+	assert_int_equal(t_run_parse(&o, &args, line), 0);
+	assert_int_equal(run_create_body(&o, (int)args.n, args.v, &body, NULL), 0);
+	opts_free(run_defs, &o);
+	strv_done(&args);
+	return body;
+}
+
+static void t_json_is(json_t *v, const char *want)
+{
+	char *got = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_run_body_defaults(void **state)
+{
+	json_t *b = t_body("run busybox echo hi"), *hc = json_object_get(b, "HostConfig");
+
+	(void)state;
+	t_json_is(json_object_get(b, "Cmd"), "[\"echo\",\"hi\"]");
+	t_json_is(json_object_get(b, "Image"), "\"busybox\"");
+	t_json_is(json_object_get(b, "Env"), "null");
+	t_json_is(json_object_get(b, "Entrypoint"), "null");
+	t_json_is(json_object_get(b, "AttachStdout"), "true");
+	t_json_is(json_object_get(b, "Labels"), "{}");
+	t_json_is(json_object_get(hc, "NetworkMode"), "\"default\"");
+	t_json_is(json_object_get(hc, "Binds"), "null");
+	t_json_is(json_object_get(hc, "RestartPolicy"),
+		  "{\"MaximumRetryCount\":0,\"Name\":\"no\"}");
+	t_json_is(json_object_get(hc, "LogConfig"), "{\"Config\":{},\"Type\":\"\"}");
+	t_json_is(json_object_get(b, "NetworkingConfig"), "{\"EndpointsConfig\":{\"default\":{}}}");
+	json_decref(b);
+	b = t_body("run busybox");
+	t_json_is(json_object_get(b, "Cmd"), "null");
+	json_decref(b);
+}
+
+static void test_run_body_flags(void **state)
+{
+	json_t *b, *hc;
+
+	(void)state;
+	setenv("T_BERTH_HOME", "/root", 1);
+	b = t_body("run -d --network none -e A=1 -e T_BERTH_HOME -v /tmp:/data:ro -v /anon "
+		   "--mount type=bind,src=/tmp,dst=/m,readonly --volumes-from c1 -l a=b -l c "
+		   "--entrypoint sh -m 64m --cpus 1.5 --cpu-shares 512 --pids-limit 10 "
+		   "--restart on-failure:3 --read-only --cap-add NET_ADMIN --cap-drop ALL "
+		   "--privileged --init -t -i -p 8080:80 --expose 53/udp -w /tmp -u 1000 -h hh "
+		   "busybox echo hi");
+	hc = json_object_get(b, "HostConfig");
+	t_json_is(json_object_get(b, "Env"), "[\"A=1\",\"T_BERTH_HOME=/root\"]");
+	t_json_is(json_object_get(b, "Labels"), "{\"a\":\"b\",\"c\":\"\"}");
+	t_json_is(json_object_get(b, "Volumes"), "{\"/anon\":{}}");
+	t_json_is(json_object_get(b, "Entrypoint"), "[\"sh\"]");
+	t_json_is(json_object_get(b, "ExposedPorts"), "{\"53/udp\":{},\"80/tcp\":{}}");
+	t_json_is(json_object_get(b, "AttachStdout"), "false");
+	t_json_is(json_object_get(b, "OpenStdin"), "true");
+	t_json_is(json_object_get(b, "StdinOnce"), "false");
+	t_json_is(json_object_get(b, "Tty"), "true");
+	t_json_is(json_object_get(b, "Hostname"), "\"hh\"");
+	t_json_is(json_object_get(b, "User"), "\"1000\"");
+	t_json_is(json_object_get(b, "WorkingDir"), "\"/tmp\"");
+	t_json_is(json_object_get(hc, "Binds"), "[\"/tmp:/data:ro\"]");
+	t_json_is(json_object_get(hc, "Mounts"),
+		  "[{\"ReadOnly\":true,\"Source\":\"/tmp\",\"Target\":\"/m\",\"Type\":\"bind\"}]");
+	t_json_is(json_object_get(hc, "VolumesFrom"), "[\"c1\"]");
+	t_json_is(json_object_get(hc, "NetworkMode"), "\"none\"");
+	t_json_is(json_object_get(hc, "Memory"), "67108864");
+	t_json_is(json_object_get(hc, "NanoCpus"), "1500000000");
+	t_json_is(json_object_get(hc, "CpuShares"), "512");
+	t_json_is(json_object_get(hc, "PidsLimit"), "10");
+	t_json_is(json_object_get(hc, "RestartPolicy"),
+		  "{\"MaximumRetryCount\":3,\"Name\":\"on-failure\"}");
+	t_json_is(json_object_get(hc, "CapAdd"), "[\"CAP_NET_ADMIN\"]");
+	t_json_is(json_object_get(hc, "CapDrop"), "[\"ALL\"]");
+	t_json_is(json_object_get(hc, "Privileged"), "true");
+	t_json_is(json_object_get(hc, "ReadonlyRootfs"), "true");
+	t_json_is(json_object_get(hc, "Init"), "true");
+	t_json_is(json_object_get(hc, "PortBindings"),
+		  "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}]}");
+	t_json_is(json_object_get(b, "NetworkingConfig"), "{\"EndpointsConfig\":{}}");
+	json_decref(b);
+	b = t_body("run -it --rm busybox sh");
+	t_json_is(json_object_get(b, "AttachStdin"), "true");
+	t_json_is(json_object_get(b, "StdinOnce"), "true");
+	t_json_is(json_object_get(json_object_get(b, "HostConfig"), "AutoRemove"), "true");
+	json_decref(b);
+}
+
+static void test_run_error_status(void **state)
+{
+	(void)state;
+	assert_int_equal(run_error_status("exec: \"x\": executable file not found in $PATH"), 127);
+	assert_int_equal(run_error_status("exec: \"/etc\": permission denied"), 126);
+	assert_int_equal(run_error_status("No such image: x"), 125);
+}
+
+/* Feed frames split at every possible point. */
+static void test_stdcopy(void **state)
+{
+	static const char frames[] = "\1\0\0\0\0\0\0\4out\n"
+				     "\2\0\0\0\0\0\0\4err\n"
+				     "\1\0\0\0\0\0\0\0"
+				     "\1\0\0\0\0\0\0\3abc";
+	size_t len = sizeof(frames) - 1;
+
+	(void)state;
+	for (size_t cut = 0; cut <= len; cut++) {
+		char *o = NULL, *e = NULL;
+		size_t ol = 0, el = 0;
+		FILE *out = open_memstream(&o, &ol), *errf = open_memstream(&e, &el);
+		struct stdcopy sc = {0};
+
+		assert_int_equal(stdcopy_feed(&sc, frames, cut, out, errf, NULL), 0);
+		assert_int_equal(stdcopy_feed(&sc, frames + cut, len - cut, out, errf, NULL), 0);
+		fclose(out);
+		fclose(errf);
+		assert_string_equal(o, "out\nabc");
+		assert_string_equal(e, "err\n");
+		free(o);
+		free(e);
+	}
+	{
+		struct stdcopy sc = {0};
+		struct berr *err = NULL;
+		FILE *null = fopen("/dev/null", "w");
+
+		assert_int_equal(stdcopy_feed(&sc, "\7\0\0\0\0\0\0\1x", 9, null, null, &err),
+				 -EPROTO);
+		assert_string_equal(berr_msg(err), "Unrecognized input header: 7");
+		berr_free(err);
+		fclose(null);
+	}
+}
+
+static void test_ps_helpers(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = ps_quote("sh -c \"a\\b\"\n");
+	assert_string_equal(s, "\"sh -c \\\"a\\\\b\\\"\\n\"");
+	free(s);
+	s = ps_human_duration(0.5);
+	assert_string_equal(s, "Less than a second");
+	free(s);
+	s = ps_human_duration(90);
+	assert_string_equal(s, "About a minute");
+	free(s);
+	s = ps_human_duration(180);
+	assert_string_equal(s, "3 minutes");
+	free(s);
+	s = ps_human_duration(3 * 3600);
+	assert_string_equal(s, "3 hours");
+	free(s);
+	s = ps_human_duration(3 * 86400);
+	assert_string_equal(s, "3 days");
+	free(s);
+}
+
+static void test_ps_table(void **state)
+{
+	json_t *list = json_loads(
+		"[{\"Id\":\"3758536064ea0123456789abcdef0123456789abcdef0123456789abcdef0123\","
+		"\"Names\":[\"/web\"],\"Image\":\"busybox\",\"ImageID\":\"sha256:aa\","
+		"\"Command\":\"sh -c 'echo started; exec sleep 100'\",\"Created\":1000,"
+		"\"Ports\":[{\"IP\":\"0.0.0.0\",\"PrivatePort\":80,\"PublicPort\":8080,\"Type\":"
+		"\"tcp\"},{\"PrivatePort\":9000,\"Type\":\"tcp\"}],\"Labels\":{},\"State\":"
+		"\"running\",\"Status\":\"Up 2 minutes\"},"
+		"{\"Id\":\"bf90b002ce4e\",\"Names\":[\"/db\"],\"Image\":\"busybox\",\"Command\":"
+		"\"true\",\"Created\":1000,\"Ports\":[],\"State\":\"exited\",\"Status\":\"Exited "
+		"(0) 3 hours ago\"}]",
+		0, NULL);
+	json_t *rows = ps_rows(list, false, 1000 + 180), *header = ps_header();
+	struct format_list fl = {.def = PS_TABLE, .rows = rows, .header = header};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	(void)state;
+	assert_int_equal(format_list_print(&fl, f, NULL), 0);
+	fclose(f);
+	assert_string_equal(
+		out,
+		"CONTAINER ID   IMAGE     COMMAND                  CREATED         STATUS         "
+		"          PORTS                            NAMES\n"
+		"3758536064ea   busybox   \"sh -c 'echo started…\"   3 minutes ago   Up 2 minutes  "
+		"           0.0.0.0:8080->80/tcp, 9000/tcp   web\n"
+		"bf90b002ce4e   busybox   \"true\"                   3 minutes ago   Exited (0) 3 "
+		"hours ago                                    db\n");
+	free(out);
+	json_decref(rows);
+	json_decref(header);
+	json_decref(list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +863,15 @@ int main(void)
 		cmocka_unit_test(test_network_ls),
 		cmocka_unit_test(test_network_ls_json),
 		cmocka_unit_test(test_format_helpers),
+		cmocka_unit_test(test_run_flags),
+		cmocka_unit_test(test_run_units),
+		cmocka_unit_test(test_run_restart),
+		cmocka_unit_test(test_run_body_defaults),
+		cmocka_unit_test(test_run_body_flags),
+		cmocka_unit_test(test_run_error_status),
+		cmocka_unit_test(test_stdcopy),
+		cmocka_unit_test(test_ps_helpers),
+		cmocka_unit_test(test_ps_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
