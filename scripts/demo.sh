@@ -85,23 +85,34 @@ say "containers: import busybox (built from Debian's busybox-static), run it"
 "$(dirname "$0")/mk-busybox-rootfs.sh" "$TMP/busybox.tar"
 run berth import "$TMP/busybox.tar" busybox:latest
 run berth images
-dk() { "$DOCKER_CLI" "$@"; }
+run berth run --rm --network none --hostname lab1 busybox sh -c \
+	'echo "pid $$ on $(hostname)"; grep CapEff /proc/self/status; ip -o link | cut -d: -f2'
+run berth run --network none busybox sh -c 'exit 3' || echo "(exit code $?)"
+
+say "a named volume shared through --volumes-from, and exec"
+run berth run --network none --name data -v labdata:/data busybox sh -c 'echo "written by data" > /data/note'
+run berth run --rm --network none --volumes-from data busybox cat /data/note
+run berth volume ls
+run berth run -d --network none --name worker busybox sleep 300
+# berth has no exec verb yet: the docker CLI drives the exec API
+[ -x "$DOCKER_CLI" ] && run "$DOCKER_CLI" exec worker sh -c 'echo "exec in $(hostname), pid 1 is $(cat /proc/1/comm)"'
+run berth rm -f worker data
+
+say "a container that outlives a daemon restart"
+run berth run -d --init --network none --name keeper busybox sh -c 'while true; do date; sleep 1; done'
+sleep 1.2
+kill -TERM "$pid"; wait "$pid" || true
+echo "berthd stopped; keeper's shim (pid $(cat "$TMP"/exec/containers/*/shim.pid | head -1)) keeps it running"
+start_berthd
+run berth ps
+run berth logs --tail 2 keeper
+run berth stop -t 1 keeper
+run berth rm keeper
 if [ -x "$DOCKER_CLI" ]; then
-	run dk run --rm --network none --hostname lab1 busybox sh -c \
-		'echo "pid $$ on $(hostname)"; grep CapEff /proc/self/status; ip -o link | cut -d: -f2'
-	run dk run --network none busybox sh -c 'exit 3' || echo "(exit code $?)"
-	say "a container that outlives a daemon restart"
-	run dk run -d --init --network none --name keeper busybox sh -c 'while true; do date; sleep 1; done'
-	sleep 1.2
-	kill -TERM "$pid"; wait "$pid" || true
-	echo "berthd stopped; the container still runs: pid $(cat "$TMP"/exec/containers/*/shim.pid | head -1) is its shim"
-	start_berthd
-	run dk ps
-	run dk logs --tail 2 keeper
-	run dk stop -t 1 keeper
-	run dk rm keeper
-	run dk events --since 1 --until "$(($(date +%s) + 1))" --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}'
+	run "$DOCKER_CLI" events --since 1 --until "$(($(date +%s) + 1))" --filter type=container \
+		--format '{{.Action}} {{.Actor.Attributes.name}}'
 fi
+run berth volume prune -f
 
 say "prune the lab"
 run berth network prune -f
