@@ -29,6 +29,9 @@ extern const struct cmd_entry cmd_container_run_entry, cmd_container_create_entr
 	cmd_container_kill_entry, cmd_container_rm_entry, cmd_container_ls_entry,
 	cmd_container_ps_entry, cmd_container_logs_entry, cmd_container_inspect_entry,
 	cmd_container_wait_entry, cmd_container_attach_entry, cmd_container_port_entry;
+extern const struct cmd_entry cmd_exec_entry, cmd_container_exec_entry, cmd_events_entry,
+	cmd_system_events_entry, cmd_commit_entry, cmd_container_commit_entry, cmd_rename_entry,
+	cmd_container_rename_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_info_entry,
@@ -79,6 +82,14 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_container_start_entry,
 	&cmd_container_stop_entry,
 	&cmd_container_wait_entry,
+	&cmd_commit_entry,
+	&cmd_events_entry,
+	&cmd_exec_entry,
+	&cmd_rename_entry,
+	&cmd_container_commit_entry,
+	&cmd_container_exec_entry,
+	&cmd_container_rename_entry,
+	&cmd_system_events_entry,
 	NULL,
 };
 
@@ -105,6 +116,7 @@ static const struct {
 	{"container", "Manage containers"},
 	{"image", "Manage images"},
 	{"network", "Manage networks"},
+	{"system", "Manage Berth"},
 	{"volume", "Manage volumes"},
 };
 
