@@ -113,10 +113,8 @@ static const struct {
 	const char *name;
 	const char *summary;
 } cmd_groups[] = {
-	{"container", "Manage containers"},
-	{"image", "Manage images"},
-	{"network", "Manage networks"},
-	{"system", "Manage Berth"},
+	{"container", "Manage containers"}, {"image", "Manage images"},
+	{"network", "Manage networks"},	    {"system", "Manage Berth"},
 	{"volume", "Manage volumes"},
 };
 
