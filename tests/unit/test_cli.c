@@ -16,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd-container.h"
+#include "cli/cmd-exec.h"
 #include "cli/cmd-network.h"
 #include "cli/format.h"
 #include "cli/netcfg.h"
@@ -846,6 +847,104 @@ static void test_ps_table(void **state)
 	json_decref(list);
 }
 
+/* --- exec, events, commit --- */
+
+static void test_exec_flags(void **state)
+{
+	struct strv argv = t_strv("exec -it -e A=1 -e EXEC_T_UNSET -w /tmp -u 1000 --privileged "
+				  "ct sh -c -d");
+	struct strv args = {0};
+	struct exec_opts o = {0};
+	struct berr *err = NULL;
+	json_t *body;
+	char *s;
+
+	(void)state;
+	unsetenv("EXEC_T_UNSET");
+	assert_int_equal(opts_parse_mode(exec_defs, &o, (int)argv.n, argv.v, false, &args, &err),
+			 0);
+	assert_true(o.interactive && o.tty && o.privileged && !o.detach);
+	assert_string_equal(o.workdir, "/tmp");
+	assert_string_equal(o.user, "1000");
+	/* flags stop at CONTAINER: "-c -d" belong to the command */
+	assert_int_equal(args.n, 4);
+	assert_string_equal(args.v[3], "-d");
+	body = exec_create_body(&o, (int)args.n - 1, args.v + 1);
+	s = json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(s,
+			    "{\"AttachStderr\":true,\"AttachStdin\":true,\"AttachStdout\":true,"
+			    "\"Cmd\":[\"sh\",\"-c\",\"-d\"],\"Detach\":false,\"DetachKeys\":\"\","
+			    "\"Env\":[\"A=1\",\"EXEC_T_UNSET\"],\"Privileged\":true,\"Tty\":true,"
+			    "\"User\":\"1000\",\"WorkingDir\":\"/tmp\"}");
+	free(s);
+	json_decref(body);
+	opts_free(exec_defs, &o);
+	strv_done(&args);
+	strv_done(&argv);
+
+	/* -d: nothing attached, no Env */
+	argv = t_strv("exec -d -i ct true");
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(opts_parse_mode(exec_defs, &o, (int)argv.n, argv.v, false, &args, &err),
+			 0);
+	body = exec_create_body(&o, (int)args.n - 1, args.v + 1);
+	assert_true(json_is_false(json_object_get(body, "AttachStdin")));
+	assert_true(json_is_false(json_object_get(body, "AttachStdout")));
+	assert_true(json_is_true(json_object_get(body, "Detach")));
+	assert_true(json_is_null(json_object_get(body, "Env")));
+	json_decref(body);
+	opts_free(exec_defs, &o);
+	strv_done(&args);
+	strv_done(&argv);
+}
+
+static void test_events_line(void **state)
+{
+	json_t *ev = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s}}, s:I, s:I}", "Type", "container",
+			       "Action", "start", "Actor", "ID", "abc", "Attributes", "name", "web",
+			       "image", "busybox", "time", (json_int_t)1795812309, "timeNano",
+			       (json_int_t)1795812309123456789LL);
+	char *s;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	s = events_line(ev);
+	assert_string_equal(s, "2026-11-27T20:45:09.123456789Z container start abc "
+			       "(image=busybox, name=web)\n");
+	free(s);
+	/* no timeNano: seconds; no attributes: no parentheses */
+	json_object_del(ev, "timeNano");
+	json_object_set_new(json_object_get(ev, "Actor"), "Attributes", json_object());
+	s = events_line(ev);
+	assert_string_equal(s, "2026-11-27T20:45:09.000000000Z container start abc\n");
+	free(s);
+	/* another zone: an offset instead of Z */
+	setenv("TZ", "EST5", 1);
+	tzset();
+	s = events_line(ev);
+	assert_string_equal(s, "2026-11-27T15:45:09.000000000-05:00 container start abc\n");
+	free(s);
+	unsetenv("TZ");
+	tzset();
+	json_decref(ev);
+}
+
+static void test_commit_ref(void **state)
+{
+	char *repo, *tag;
+
+	(void)state;
+	commit_split_ref("snap:v1", &repo, &tag);
+	assert_string_equal(repo, "snap");
+	assert_string_equal(tag, "v1");
+	free(repo), free(tag);
+	commit_split_ref("localhost:5000/snap", &repo, &tag);
+	assert_string_equal(repo, "localhost:5000/snap");
+	assert_null(tag);
+	free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -872,6 +971,9 @@ int main(void)
 		cmocka_unit_test(test_stdcopy),
 		cmocka_unit_test(test_ps_helpers),
 		cmocka_unit_test(test_ps_table),
+		cmocka_unit_test(test_exec_flags),
+		cmocka_unit_test(test_events_line),
+		cmocka_unit_test(test_commit_ref),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
