@@ -94,8 +94,8 @@ run berth run --network none --name data -v labdata:/data busybox sh -c 'echo "w
 run berth run --rm --network none --volumes-from data busybox cat /data/note
 run berth volume ls
 run berth run -d --network none --name worker busybox sleep 300
-# berth has no exec verb yet: the docker CLI drives the exec API
-[ -x "$DOCKER_CLI" ] && run "$DOCKER_CLI" exec worker sh -c 'echo "exec in $(hostname), pid 1 is $(cat /proc/1/comm)"'
+# a second process in the running container
+run berth exec worker sh -c 'echo "exec in $(hostname), pid 1 is $(cat /proc/1/comm)"'
 run berth rm -f worker data
 
 say "a container that outlives a daemon restart"
