@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/api.h"
+#include "core/events.h"
 #include "core/controller.h"
 #include "core/ctl-volume.h"
 #include "core/filters.h"
@@ -113,6 +114,33 @@ static void api_vol_create_run(struct api_job *aj)
 	aj->reply = vol_to_json(v);
 }
 
+/* Docker's volume events: the Actor is the volume's name, driver attribute. */
+static void api_vol_event(struct api *api, const char *action, const char *name)
+{
+	events_emit(api->events, "volume", action, name, json_pack("{s:s}", "driver", "local"));
+}
+
+static void api_vol_create_after(struct api_job *aj)
+{
+	if (!aj->err && aj->reply)
+		api_vol_event(aj->api, "create",
+			      json_string_value(json_object_get(aj->reply, "Name")));
+}
+
+static void api_vol_destroy_after(struct api_job *aj)
+{
+	json_t *names = json_object_get(aj->reply, "VolumesDeleted"), *v;
+	size_t i;
+
+	if (aj->err)
+		return;
+	if (!aj->reply) /* a single delete */
+		api_vol_event(aj->api, "destroy",
+			      json_string_value(json_object_get(aj->data, "name")));
+	json_array_foreach (names, i, v)
+		api_vol_event(aj->api, "destroy", json_string_value(v));
+}
+
 static void api_vol_create(struct api *api, struct http_req *req, char **params)
 {
 	struct volume *draft;
@@ -122,8 +150,8 @@ static void api_vol_create(struct api *api, struct http_req *req, char **params)
 	(void)params;
 	if (api_body_json(req, &body, &err) == 0) {
 		if (vol_from_create_json(body, &draft, &err) == 0)
-			api_job_submit(api, req, api_vol_create_run, draft, api_vol_free_draft,
-				       NULL);
+			api_job_submit_after(api, req, api_vol_create_run, draft,
+					     api_vol_free_draft, api_vol_create_after, NULL);
 		json_decref(body);
 	}
 	if (err)
@@ -149,7 +177,8 @@ static void api_vol_delete(struct api *api, struct http_req *req, char **params)
 	json_t *data = json_pack("{s:s, s:b}", "name", params[0], "force",
 				 api_query_bool(req, "force", false));
 
-	api_job_submit(api, req, api_vol_delete_run, data, api_vol_free_json, NULL);
+	api_job_submit_after(api, req, api_vol_delete_run, data, api_vol_free_json,
+			     api_vol_destroy_after, NULL);
 }
 
 static void api_vol_prune_run(struct api_job *aj)
@@ -175,7 +204,8 @@ static void api_vol_prune(struct api *api, struct http_req *req, char **params)
 		api_vol_reply_err(req, err);
 		return;
 	}
-	api_job_submit(api, req, api_vol_prune_run, f, api_vol_free_json, NULL);
+	api_job_submit_after(api, req, api_vol_prune_run, f, api_vol_free_json,
+			     api_vol_destroy_after, NULL);
 }
 
 const struct api_route api_volume_routes[] = {

@@ -76,3 +76,13 @@ teardown() {
 	run docker events --since 1 --until "$end" --filter type=image --filter event=import --format '{{.Action}}'
 	[ "$output" = import ]
 }
+
+@test "volume events: create, destroy" {
+	start=$(date +%s)
+	docker volume create evvol >/dev/null
+	docker volume rm evvol >/dev/null
+	end=$(($(date +%s) + 1))
+	run docker events --since "$start" --until "$end" --filter type=volume --format '{{.Action}} {{.Actor.ID}}'
+	echo "$output"
+	[ "$(echo "$output" | xargs)" = "create evvol destroy evvol" ]
+}
