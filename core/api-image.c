@@ -84,7 +84,8 @@ static char *api_img_import_ref(struct http_req *req)
  * fetching URLs are not there yet and say so. */
 static void api_img_create(struct api *api, struct http_req *req, char **params)
 {
-	const char *src = http_req_query(req, "fromSrc"), *changes;
+	const char *src = http_req_query(req, "fromSrc");
+	char *changes;
 	struct api_img_import *im;
 	int fd, r;
 
@@ -110,8 +111,8 @@ static void api_img_create(struct api *api, struct http_req *req, char **params)
 	im = xcalloc(1, sizeof(*im));
 	im->fd = fd;
 	im->ref = api_img_import_ref(req);
-	changes = http_req_query(req, "changes");
-	im->changes[0] = changes && *changes ? xstrdup(changes) : NULL;
+	changes = http_req_query_joined(req, "changes", '\n');
+	im->changes[0] = changes && *changes ? changes : (free(changes), NULL);
 	im->message = xstrdup(http_req_query(req, "message") ?: "");
 	api_job_submit_after(api, req, api_img_import_run, im, api_img_import_free,
 			     api_img_import_after, params);
@@ -460,10 +461,10 @@ static void api_img_commit(struct api *api, struct http_req *req, char **params)
 {
 	const char *ctr = http_req_query(req, "container"),
 		   *comment = http_req_query(req, "comment");
-	const char *changes = http_req_query(req, "changes");
 	struct api_img_commit *cm;
 	struct berr *err = NULL;
 	json_t *body = NULL;
+	char *changes;
 
 	(void)params;
 	if (!ctr || !*ctr) {
@@ -479,7 +480,8 @@ static void api_img_commit(struct api *api, struct http_req *req, char **params)
 	cm->container = xstrdup(ctr);
 	cm->ref = api_img_import_ref(req);
 	cm->comment = xstrdup(comment ? comment : "");
-	cm->changes = changes && *changes ? xstrdup(changes) : NULL;
+	changes = http_req_query_joined(req, "changes", '\n');
+	cm->changes = changes && *changes ? changes : (free(changes), NULL);
 	cm->config = body;
 	api_job_submit(api, req, api_img_commit_run, cm, api_img_commit_free, NULL);
 }

@@ -399,6 +399,23 @@ const char *http_req_query(const struct http_req *req, const char *key)
 	return NULL;
 }
 
+char *http_req_query_joined(const struct http_req *req, const char *key, char sep)
+{
+	char *out = NULL;
+
+	for (size_t i = 0; i < req->n_query; i++) {
+		char *n;
+
+		if (!streq(req->query[i].name, key))
+			continue;
+		n = out ? xasprintf("%s%c%s", out, sep, req->query[i].value)
+			: xstrdup(req->query[i].value);
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
 const char *http_req_header(const struct http_req *req, const char *name)
 {
 	for (size_t i = 0; i < req->n_hdrs; i++)

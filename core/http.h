@@ -47,6 +47,9 @@ const char *http_req_method(const struct http_req *req);
 const char *http_req_path(const struct http_req *req);
 /* A query parameter, decoded ('+' is a space), or NULL when absent. */
 const char *http_req_query(const struct http_req *req, const char *key);
+/* Every value of a repeated query parameter (docker sends one `changes=` per
+ * change), joined by sep; NULL when absent.  Caller frees. */
+char *http_req_query_joined(const struct http_req *req, const char *key, char sep);
 /* A header value (name compared case-insensitively), or NULL. */
 const char *http_req_header(const struct http_req *req, const char *name);
 const char *http_req_body(const struct http_req *req, size_t *ret_len);

@@ -124,11 +124,14 @@ teardown() {
 
 @test "commit makes an image from the writable layer; rename keeps the container" {
 	docker run --network none --name maker busybox sh -c 'echo made > /made.txt'
-	run docker commit -c 'CMD ["cat", "/made.txt"]' -m "from a test" maker made:v1
+	run docker commit -c 'ENV MADE=yes' -c 'CMD ["cat", "/made.txt"]' -m "from a test" maker made:v1
 	echo "$output"
 	[[ $output == sha256:* ]]
 	run docker run --rm --network none made:v1
 	[ "$output" = made ]
+	# docker sends one changes= per -c: both apply
+	run docker run --rm --network none made:v1 sh -c 'echo $MADE'
+	[ "$output" = yes ]
 	run docker history made:v1 --format '{{.Comment}}'
 	[[ $output == *"from a test"* ]]
 	docker rename maker maker2
