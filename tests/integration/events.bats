@@ -7,8 +7,7 @@
 load helpers
 
 setup_file() {
-	export BUSYBOX_TAR=$BATS_FILE_TMPDIR/busybox.tar
-	"$BATS_TEST_DIRNAME/../../scripts/mk-busybox-rootfs.sh" "$BUSYBOX_TAR"
+	busybox_build
 }
 
 setup() {

@@ -11,7 +11,15 @@
 #   └──────────────────────┘            └──────────────────────────────┘
 
 BERTH_BIN=${BERTH_BIN:?set BERTH_BIN}
+BERTH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
+
+# busybox_build: the busybox root file system tarball (from Debian's
+# busybox-static), once per file: call it from setup_file.
+busybox_build() {
+	export BUSYBOX_TAR=$BATS_FILE_TMPDIR/busybox.tar
+	"$BERTH_SRC/scripts/mk-busybox-rootfs.sh" "$BUSYBOX_TAR"
+}
 
 # berth_setup [NAME]: a fresh namespace and directories for this test.
 berth_setup() {

@@ -12,8 +12,7 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	export BUSYBOX_TAR=$BATS_FILE_TMPDIR/busybox.tar
-	"$BATS_TEST_DIRNAME/../../scripts/mk-busybox-rootfs.sh" "$BUSYBOX_TAR"
+	busybox_build
 }
 
 setup() {
