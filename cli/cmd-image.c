@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -59,11 +60,58 @@ static size_t image_read_cb(char *p, size_t size, size_t n, void *userdata)
 	return ferror((FILE *)userdata) ? CURL_READFUNC_ABORT : got;
 }
 
+/* Upload progress on a terminal: bytes sent of the file's size. */
+struct image_progress {
+	curl_off_t total; /* 0 when in is not a regular file */
+	double last;	  /* seconds of the last line */
+	bool shown;
+};
+
+static int image_progress_cb(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			     curl_off_t ulnow)
+{
+	struct image_progress *p = data;
+	struct timespec ts;
+	double now;
+
+	(void)dltotal, (void)dlnow, (void)ultotal;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (ulnow == 0 || (now - p->last < 0.1 && ulnow < p->total))
+		return 0;
+	p->last = now;
+	p->shown = true;
+	if (p->total)
+		fprintf(stderr, "\rImporting %6.1fMB/%.1fMB", (double)ulnow / 1e6,
+			(double)p->total / 1e6);
+	else
+		fprintf(stderr, "\rImporting %6.1fMB", (double)ulnow / 1e6);
+	return 0;
+}
+
+/* Show progress when stderr is a terminal and the archive is large. */
+static void image_progress_setup(CURL *curl, FILE *in, struct image_progress *p)
+{
+	struct stat st;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) {
+		if (st.st_size < (1 << 20))
+			return;
+		p->total = (curl_off_t)st.st_size;
+	}
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, image_progress_cb);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, p);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+}
+
 /* POST the tarball in (chunked) to path; the reply body goes to b. */
 static int image_upload(const char *host, const char *path, FILE *in, struct image_buf *b,
 			long *ret_status, struct berr **err)
 {
 	_cleanup_free_ char *url = xasprintf("http://localhost/v" CLI_API_VERSION "%s", path);
+	struct image_progress progress = {0};
 	struct curl_slist *h = NULL;
 	CURL *curl;
 	CURLcode rc;
@@ -84,7 +132,10 @@ static int image_upload(const char *host, const char *path, FILE *in, struct ima
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, image_write_cb);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "berth/" CLI_VERSION " (linux)");
+	image_progress_setup(curl, in, &progress);
 	rc = curl_easy_perform(curl);
+	if (progress.shown)
+		fputc('\n', stderr);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, ret_status);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(curl);
