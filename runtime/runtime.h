@@ -164,4 +164,35 @@ int rt_resize(const char *state_dir, unsigned rows, unsigned cols, struct berr *
 /* Set the size of a pty through its master (an exec's). */
 int rt_tty_resize(int master_fd, unsigned rows, unsigned cols, struct berr **err);
 
+/* A container's files for export and archive copies, reached through a
+ * `berth-shim --fs-tar|--fs-untar` helper process: with pid set (a
+ * running container) it joins the container's mount namespace; else it
+ * mounts the overlay of lower_dirs and <bundle>/upper in a private mount
+ * namespace of its own (read-only for reads).  Nothing is ever mounted on
+ * the host.  Call from the job thread (it blocks until the helper ends),
+ * so a stopped container is not started meanwhile. */
+struct rt_fs_target {
+	pid_t pid;	   /* > 0: the running container's pid */
+	char **lower_dirs; /* image layers, top first (stopped container) */
+	const char *bundle;
+	const char *shim_path; /* NULL: as rt_start finds it */
+};
+
+/* Write a tar of path (NULL: the whole root file system, without mounts)
+ * to out_fd (-1: none, only the stat).  ret_stat (may be NULL) gets
+ * Docker's path stat {"name","size","mode","mtime","linkTarget"} (caller
+ * decrefs).  ENOENT when path is missing. */
+int rt_fs_tar(const struct rt_fs_target *t, const char *path, int out_fd, json_t **ret_stat,
+	      struct berr **err);
+
+/* Extract the tar stream read from in_fd into the directory path.  Entries
+ * that would escape it are refused (EINVAL); ENOENT when path is missing,
+ * ENOTDIR when it is no directory.  no_overwrite_dir_non_dir: refuse to
+ * replace a directory with a non-directory or the reverse. */
+int rt_fs_untar(const struct rt_fs_target *t, const char *path, bool no_overwrite_dir_non_dir,
+		int in_fd, struct berr **err);
+
+/* main() of the helper (berth-shim --fs-tar|--fs-untar ...). */
+int rt_fs_helper_main(int argc, char **argv);
+
 #endif
