@@ -12,7 +12,7 @@
 
 static const struct api_route *const api_tables[] = {
 	api_system_routes, api_network_routes, api_image_routes, api_container_routes,
-	api_events_routes, api_volume_routes,  api_exec_routes,
+	api_events_routes, api_volume_routes,  api_exec_routes,	 api_archive_routes,
 };
 
 int api_status(int code)

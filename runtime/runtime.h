@@ -192,7 +192,8 @@ int rt_fs_tar(const struct rt_fs_target *t, const char *path, int out_fd, json_t
 int rt_fs_untar(const struct rt_fs_target *t, const char *path, bool no_overwrite_dir_non_dir,
 		int in_fd, struct berr **err);
 
-/* main() of the helper (berth-shim --fs-tar|--fs-untar ...). */
+/* main() of the helper (berth-shim --fs-tar|--fs-untar ...); ends the
+ * process with _exit(). */
 int rt_fs_helper_main(int argc, char **argv);
 
 #endif
