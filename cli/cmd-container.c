@@ -596,8 +596,7 @@ static int ps_exec(struct cli *cli, void *opts, int argc, char **argv)
 	struct ps_opts *o = opts;
 	_cleanup_berr_ struct berr *err = NULL;
 	struct client *c = NULL;
-	json_t *list = NULL, *rows, *header, *row;
-	size_t i;
+	json_t *list = NULL, *rows, *header;
 	int rc = 0;
 
 	(void)argc, (void)argv;
@@ -620,11 +619,10 @@ static int ps_exec(struct cli *cli, void *opts, int argc, char **argv)
 		.rows = rows,
 		.header = header,
 		.json_skip = "Label",
+		.quiet = o->quiet,
+		.quiet_def = "{{.ID}}",
 	};
-	if (o->quiet && (!o->format || streq(o->format, "table")))
-		json_array_foreach (rows, i, row)
-			printf("%s\n", json_string_value(json_object_get(row, "ID")));
-	else if (format_list_print(&fl, stdout, &err) < 0)
+	if (format_list_print(&fl, stdout, &err) < 0)
 		rc = cmd_fail(err);
 	json_decref(header);
 	json_decref(rows);

@@ -196,13 +196,13 @@ static int volume_ls_exec(struct cli *cli, void *opts, int argc, char **argv)
 	header = volume_ls_header();
 	struct format_list fl = {
 		.format = o->format,
-		.def = o->quiet ? "{{.Name}}" : VOLUME_LS_TABLE,
+		.def = VOLUME_LS_TABLE,
 		.rows = rows,
 		.header = header,
 		.json_skip = "Label",
+		.quiet = o->quiet,
+		.quiet_def = "{{.Name}}",
 	};
-	if (o->quiet && o->format && streq(o->format, "table"))
-		fl.format = NULL;
 	if (format_list_print(&fl, stdout, &err) < 0)
 		rc = cmd_fail(err);
 	json_decref(header);

@@ -92,6 +92,7 @@ static int format_list_rows(const struct format_list *fl, const struct tmpl *t, 
 
 int format_list_print(const struct format_list *fl, FILE *out, struct berr **err)
 {
+	bool plain = !fl->format || !*fl->format || streq(fl->format, "table");
 	const char *format = fl->format && *fl->format ? fl->format : fl->def;
 	_cleanup_free_ char *text = NULL, *rendered = NULL;
 	struct tmpl *t = NULL;
@@ -99,6 +100,8 @@ int format_list_print(const struct format_list *fl, FILE *out, struct berr **err
 	bool table;
 	int r;
 
+	if (fl->quiet && plain)
+		format = fl->quiet_def;
 	if (streq(format, "json")) {
 		format_list_json(fl, out);
 		return 0;

@@ -25,6 +25,9 @@ struct format_list {
 	json_t *rows;
 	json_t *header;
 	const char *json_skip;
+	/* -q: without a --format (or with "table"), quiet_def instead of def */
+	bool quiet;
+	const char *quiet_def;
 };
 
 int format_list_print(const struct format_list *fl, FILE *out, struct berr **err);
