@@ -32,6 +32,8 @@ extern const struct cmd_entry cmd_container_run_entry, cmd_container_create_entr
 extern const struct cmd_entry cmd_exec_entry, cmd_container_exec_entry, cmd_events_entry,
 	cmd_system_events_entry, cmd_commit_entry, cmd_container_commit_entry, cmd_rename_entry,
 	cmd_container_rename_entry;
+extern const struct cmd_entry cmd_cp_entry, cmd_container_cp_entry, cmd_export_entry,
+	cmd_container_export_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_info_entry,
@@ -90,6 +92,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_container_exec_entry,
 	&cmd_container_rename_entry,
 	&cmd_system_events_entry,
+	&cmd_cp_entry,
+	&cmd_export_entry,
+	&cmd_container_cp_entry,
+	&cmd_container_export_entry,
 	NULL,
 };
 

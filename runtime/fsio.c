@@ -457,8 +457,14 @@ static int fsio_walk(struct archive *disk, struct archive *w, const char *path, 
 /* Write path (a file or a tree) as a tar stream to fd. */
 static int fsio_tar_path(const char *path, int fd, struct berr **err)
 {
-	struct archive *w = archive_write_new(), *disk = archive_read_disk_new();
 	_cleanup_free_ char *base = fsio_base(path);
+
+	return rt_fs_tar_local(path, base, fd, err);
+}
+
+int rt_fs_tar_local(const char *path, const char *base, int fd, struct berr **err)
+{
+	struct archive *w = archive_write_new(), *disk = archive_read_disk_new();
 	int r;
 
 	archive_write_set_format_pax_restricted(w);

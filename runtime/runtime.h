@@ -192,6 +192,10 @@ int rt_fs_tar(const struct rt_fs_target *t, const char *path, int out_fd, json_t
 int rt_fs_untar(const struct rt_fs_target *t, const char *path, bool no_overwrite_dir_non_dir,
 		int in_fd, struct berr **err);
 
+/* Write the local path (a file or a tree) as a tar stream to fd, its
+ * entries named base, base/... (what docker cp sends and expects). */
+int rt_fs_tar_local(const char *path, const char *base, int fd, struct berr **err);
+
 /* main() of the helper (berth-shim --fs-tar|--fs-untar ...); ends the
  * process with _exit(). */
 int rt_fs_helper_main(int argc, char **argv);

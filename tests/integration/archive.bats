@@ -134,3 +134,25 @@ PY
 	[ ! -e "$ROOT/containers/escaped" ]
 	check_clean
 }
+
+@test "berth export and berth cp" {
+	run_writer b1
+	berth export -o "$OUT/b1.tar" b1
+	tar tf "$OUT/b1.tar" | grep -q '^data/hello$'
+	berth cp b1:/data/hello "$OUT/h"
+	[ "$(cat "$OUT/h")" = hello ]
+	berth cp b1:/data "$OUT/dd"
+	[ "$(cat "$OUT/dd/sub/f")" = deep ]
+	berth cp b1:/data/sub - | tar tf - | grep -q '^sub/f$'
+	echo local >"$TMP/l1"
+	berth cp "$TMP/l1" b1:/data/renamed
+	berth cp "$TMP/l1" b1:/data/sub
+	[ "$(docker exec b1 cat /data/renamed)" = local ]
+	[ "$(docker exec b1 cat /data/sub/l1)" = local ]
+	tar -C "$TMP" -cf - l1 | berth cp - b1:/
+	[ "$(docker exec b1 cat /l1)" = local ]
+	run berth cp b1:/nope "$OUT/n"
+	[ "$status" -ne 0 ]
+	[[ $output == *"Could not find the file /nope in container b1"* ]]
+	check_clean
+}
