@@ -553,6 +553,9 @@ int ctl_container_start(struct ctl *ctl, struct container *c, struct berr **err)
 	if (r == 0)
 		r = rt_start(getenv("BERTH_SHIM"), state, &spec, &pid, err);
 	rt_spec_done(&spec);
+	/* a start that failed leaves no runtime state behind */
+	if (r < 0)
+		rt_delete(state, NULL);
 	pthread_rwlock_wrlock(&ctl->lock);
 	if (r == 0) {
 		c->status = CTR_RUNNING;

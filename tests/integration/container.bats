@@ -190,3 +190,28 @@ teardown() {
 	[ "$output" = exited ]
 	docker rm -f always1 unless1
 }
+
+@test "more bad input, masked paths, exit 1, and nothing left after a refused start" {
+	run docker run --network none --mount type=bind,source=/nonexistent-berth-src,target=/x busybox true
+	[ "$status" -ne 0 ]
+	[[ $output == *"bind source path does not exist: /nonexistent-berth-src"* ]]
+	run docker run --network none --cpus 64 busybox true
+	[ "$status" -ne 0 ]
+	[[ $output == *"Range of CPUs is from 0.01 to"* ]]
+	run docker run --network none busybox false
+	[ "$status" -eq 1 ]
+	# Docker's masked paths (kcore may not exist on this kernel) and read-only /proc/sys
+	run docker run --rm --network none busybox sh -c 'if [ -e /proc/kcore ]; then wc -c < /proc/kcore; else echo absent; fi'
+	[ "$output" = 0 ] || [ "$output" = absent ]
+	run docker run --rm --network none busybox sh -c 'echo x > /proc/sys/kernel/domainname'
+	[ "$status" -ne 0 ]
+	[[ $output == *"Read-only file system"* ]]
+	# a start that fails leaves no state dir, mount or cgroup behind
+	docker create --network none --name broken busybox nosuchcommand
+	run docker start broken
+	[ "$status" -ne 0 ]
+	[[ $output == *"executable file not found"* ]]
+	[ -z "$(ls "$EXEC/containers" 2>/dev/null)" ]
+	! grep -q "$TMP" /proc/self/mountinfo
+	[ -z "$(find /sys/fs/cgroup/*/"$NS" -mindepth 1 -type d 2>/dev/null)" ]
+}
