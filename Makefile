@@ -18,7 +18,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # build/ is the normal build; build-asan/ the sanitizer build that make check runs.
 B        ?= build
 LIB_SRC  := $(sort $(wildcard core/*.c drivers/*.c ipam/*.c runtime/*.c))
-LIB_SRC  := $(filter-out core/main.c runtime/shim-main.c,$(LIB_SRC))
+LIB_SRC  := $(filter-out core/main.c runtime/shim-main.c runtime/fsio-main.c,$(LIB_SRC))
 CLI_SRC  := $(filter-out cli/main.c,$(sort $(wildcard cli/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -26,7 +26,9 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(B)/obj/%.o)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all deps demo check unit integration compat bench asan format format-check clean
-SHIM     := $(if $(wildcard runtime/shim-main.c),$(B)/berth-shim)
+# berth-shim stays small (it runs beside every container); the file system
+# helper that needs libarchive is a binary of its own.
+SHIM     := $(B)/berth-shim $(B)/berth-fsio
 all: $(B)/berthd $(B)/berth $(SHIM)
 
 # Quiet unless V=1.
@@ -51,6 +53,10 @@ $(B)/berthd: $(B)/obj/core/main.o $(B)/libberth.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/berth-fsio: $(B)/obj/runtime/fsio-main.o $(B)/libberth.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/berth-shim: $(B)/obj/runtime/shim-main.o $(B)/libberth.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -71,7 +77,7 @@ $(B)/tests/%: tests/unit/%.c $(B)/libberthcli.a $(B)/libberth.a
 		$(LDLIBS) -lcmocka
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(B)/obj/core/main.d $(B)/obj/cli/main.d \
-	$(B)/obj/runtime/shim-main.d $(UNITS:=.d)
+	$(B)/obj/runtime/shim-main.d $(B)/obj/runtime/fsio-main.d $(UNITS:=.d)
 
 deps:
 	@scripts/deps.sh

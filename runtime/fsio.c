@@ -2,7 +2,7 @@
  * export, docker cp), without mounting anything on the host.
  *
  * berthd's side (rt_fs_tar, rt_fs_untar; job thread) spawns
- * `berth-shim --fs-tar|--fs-untar ...` with posix_spawn (no fork of the
+ * `berth-fsio --fs-tar|--fs-untar ...` with posix_spawn (no fork of the
  * threaded daemon): the tar goes through the helper's stdout or stdin, and
  * the helper's stderr carries one JSON line at the end, {"ok":true,...} or
  * {"error":"...","code":N}.
@@ -71,21 +71,25 @@ static void fsio_argv_done(struct fsio_argv *a)
 	free(a->v);
 }
 
-/* The shim binary: t->shim_path, else $BERTH_SHIM, else next to ourselves. */
+/* The helper binary: berth-fsio beside t->shim_path (when given), else
+ * $BERTH_FSIO, else beside ourselves. */
 static char *fsio_shim_path(const struct rt_fs_target *t)
 {
 	char self[PATH_MAX];
 	ssize_t n;
 
-	if (t->shim_path)
-		return xstrdup(t->shim_path);
-	if (getenv("BERTH_SHIM") && *getenv("BERTH_SHIM"))
-		return xstrdup(getenv("BERTH_SHIM"));
+	if (t->shim_path) {
+		_cleanup_free_ char *copy = xstrdup(t->shim_path);
+
+		return xasprintf("%s/berth-fsio", dirname(copy));
+	}
+	if (getenv("BERTH_FSIO") && *getenv("BERTH_FSIO"))
+		return xstrdup(getenv("BERTH_FSIO"));
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
-		return xstrdup("berth-shim");
+		return xstrdup("berth-fsio");
 	self[n] = 0;
-	return xasprintf("%s/berth-shim", dirname(self));
+	return xasprintf("%s/berth-fsio", dirname(self));
 }
 
 /* The helper's arguments that say where the container's files are. */
@@ -211,7 +215,7 @@ int rt_fs_tar(const struct rt_fs_target *t, const char *path, int out_fd, json_t
 	json_t *reply = NULL;
 	int r;
 
-	fsio_argv_add(&a, "berth-shim");
+	fsio_argv_add(&a, "berth-fsio");
 	fsio_argv_add(&a, "--fs-tar");
 	fsio_argv_target(&a, t);
 	if (path) {
@@ -237,7 +241,7 @@ int rt_fs_untar(const struct rt_fs_target *t, const char *path, bool no_overwrit
 	json_t *reply = NULL;
 	int r;
 
-	fsio_argv_add(&a, "berth-shim");
+	fsio_argv_add(&a, "berth-fsio");
 	fsio_argv_add(&a, "--fs-untar");
 	fsio_argv_target(&a, t);
 	fsio_argv_add(&a, "--path");
@@ -642,7 +646,7 @@ static int fsio_opt(struct fsio_opts *o, int c, const char *arg, struct berr **e
 		o->no_overwrite = true;
 		return 0;
 	default:
-		return berr_set(err, EINVAL, "usage: berth-shim --fs-tar|--fs-untar ...");
+		return berr_set(err, EINVAL, "usage: berth-fsio --fs-tar|--fs-untar ...");
 	}
 }
 

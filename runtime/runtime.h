@@ -165,7 +165,7 @@ int rt_resize(const char *state_dir, unsigned rows, unsigned cols, struct berr *
 int rt_tty_resize(int master_fd, unsigned rows, unsigned cols, struct berr **err);
 
 /* A container's files for export and archive copies, reached through a
- * `berth-shim --fs-tar|--fs-untar` helper process: with pid set (a
+ * `berth-fsio --fs-tar|--fs-untar` helper process: with pid set (a
  * running container) it joins the container's mount namespace; else it
  * mounts the overlay of lower_dirs and <bundle>/upper in a private mount
  * namespace of its own (read-only for reads).  Nothing is ever mounted on
@@ -196,7 +196,7 @@ int rt_fs_untar(const struct rt_fs_target *t, const char *path, bool no_overwrit
  * entries named base, base/... (what docker cp sends and expects). */
 int rt_fs_tar_local(const char *path, const char *base, int fd, struct berr **err);
 
-/* main() of the helper (berth-shim --fs-tar|--fs-untar ...); ends the
+/* main() of the helper (berth-fsio --fs-tar|--fs-untar ...); ends the
  * process with _exit(). */
 int rt_fs_helper_main(int argc, char **argv);
 

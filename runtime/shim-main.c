@@ -1,5 +1,4 @@
-/* shim-main.c - main() of berth-shim: `berth-shim --state DIR [--ready-fd N]`,
- * or the file system helper `berth-shim --fs-tar|--fs-untar ...` (fsio.c).
+/* shim-main.c - main() of berth-shim: `berth-shim --state DIR [--ready-fd N]`.
  * rt_start runs it; everything else lives in shim.c and the modules it
  * uses (they are in libberth.a, which berthd links too). */
 #include <getopt.h>
@@ -23,9 +22,6 @@ int main(int argc, char **argv)
 	int ready_fd = -1, c;
 	char *end;
 
-	/* export and archive copies: runtime/fsio.c */
-	if (argc > 1 && (!strcmp(argv[1], "--fs-tar") || !strcmp(argv[1], "--fs-untar")))
-		return rt_fs_helper_main(argc, argv);
 	while ((c = getopt_long(argc, argv, "", shim_main_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
