@@ -7,6 +7,7 @@
 #define BERTH_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 
 #include "core/berr.h"
@@ -94,6 +95,9 @@ struct client;
 int cmd_connect(struct cli *cli, struct client **ret);
 /* Print err's message on stderr; return 1 (the exit code). */
 int cmd_fail(const struct berr *err);
+/* Print warning and read a line from in: docker's confirmation, true only
+ * for "y" or "Y" (spaces trimmed). */
+bool cmd_confirm(const char *warning, FILE *in);
 
 /* Full name ("network create") of e, into a new string: caller frees. */
 char *cmd_full_name(const struct cmd_entry *e);

@@ -404,22 +404,6 @@ static const struct opts_def network_prune_defs[] = {
 	"WARNING! This will remove all custom networks not used by at least one container.\n"      \
 	"Are you sure you want to continue? [y/N] "
 
-/* docker's confirmation: true only for "y" or "Y" (spaces trimmed). */
-static bool network_confirm(FILE *in)
-{
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	char *s;
-
-	fputs(NETWORK_PRUNE_WARNING, stdout);
-	fflush(stdout);
-	if (getline(&line, &cap, in) < 0)
-		return false;
-	s = line + strspn(line, " \t");
-	s[strcspn(s, " \t\r\n")] = '\0';
-	return streq(s, "y") || streq(s, "Y");
-}
-
 static void network_prune_print(json_t *reply)
 {
 	json_t *deleted = json_object_get(reply, "NetworksDeleted"), *n;
@@ -446,7 +430,7 @@ static int network_prune_exec(struct cli *cli, void *opts, int argc, char **argv
 		return cmd_fail(err);
 	if (fj)
 		client_query_add(&path, "filters", fj);
-	if (!o->force && !network_confirm(stdin))
+	if (!o->force && !cmd_confirm(NETWORK_PRUNE_WARNING, stdin))
 		return 0;
 	if (cmd_connect(cli, &c))
 		return 1;

@@ -369,22 +369,6 @@ static const struct opts_def volume_prune_defs[] = {
 	"WARNING! This will remove all local volumes not used by at least one container.\n"        \
 	"Are you sure you want to continue? [y/N] "
 
-/* docker's confirmation: true only for "y" or "Y" (spaces trimmed). */
-static bool volume_confirm(FILE *in)
-{
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	char *s;
-
-	fputs(VOLUME_PRUNE_WARNING, stdout);
-	fflush(stdout);
-	if (getline(&line, &cap, in) < 0)
-		return false;
-	s = line + strspn(line, " \t");
-	s[strcspn(s, " \t\r\n")] = '\0';
-	return streq(s, "y") || streq(s, "Y");
-}
-
 static void volume_prune_print(json_t *reply)
 {
 	json_t *deleted = json_object_get(reply, "VolumesDeleted"), *n;
@@ -417,7 +401,7 @@ static int volume_prune_exec(struct cli *cli, void *opts, int argc, char **argv)
 		return cmd_fail(err);
 	if (fj)
 		client_query_add(&path, "filters", fj);
-	if (!o->force && !volume_confirm(stdin))
+	if (!o->force && !cmd_confirm(VOLUME_PRUNE_WARNING, stdin))
 		return 0;
 	if (cmd_connect(cli, &c))
 		return 1;

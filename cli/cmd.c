@@ -105,6 +105,21 @@ int cmd_fail(const struct berr *err)
 	return 1;
 }
 
+bool cmd_confirm(const char *warning, FILE *in)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	char *s;
+
+	fputs(warning, stdout);
+	fflush(stdout);
+	if (getline(&line, &cap, in) < 0)
+		return false;
+	s = line + strspn(line, " \t");
+	s[strcspn(s, " \t\r\n")] = '\0';
+	return streq(s, "y") || streq(s, "Y");
+}
+
 int cmd_connect(struct cli *cli, struct client **ret)
 {
 	_cleanup_berr_ struct berr *err = NULL;
