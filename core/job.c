@@ -21,9 +21,9 @@ struct jobq {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct job_list todo; /* guarded by lock */
-	struct job_list done; /* guarded by lock */
-	bool stopping;	      /* guarded by lock */
+	struct job_list queued; /* guarded by lock */
+	struct job_list done;	/* guarded by lock */
+	bool stopping;		/* guarded by lock */
 	int efd;
 	struct event *ev;
 };
@@ -59,11 +59,11 @@ static void *jobq_thread(void *arg)
 		struct job *job;
 		uint64_t one = 1;
 
-		while (!q->stopping && !q->todo.head)
+		while (!q->stopping && !q->queued.head)
 			pthread_cond_wait(&q->cond, &q->lock);
 		if (q->stopping)
 			break;
-		job = job_list_pop(&q->todo);
+		job = job_list_pop(&q->queued);
 		pthread_mutex_unlock(&q->lock);
 		job->run(job);
 		pthread_mutex_lock(&q->lock);
@@ -129,7 +129,7 @@ int jobq_new(struct event_base *base, struct jobq **ret, struct berr **err)
 void jobq_push(struct jobq *q, struct job *job)
 {
 	pthread_mutex_lock(&q->lock);
-	job_list_push(&q->todo, job);
+	job_list_push(&q->queued, job);
 	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->lock);
 }
@@ -146,7 +146,7 @@ void jobq_free(struct jobq *q)
 	pthread_mutex_unlock(&q->lock);
 	pthread_join(q->thread, NULL);
 	jobq_complete(q);
-	while ((job = job_list_pop(&q->todo))) {
+	while ((job = job_list_pop(&q->queued))) {
 		job->cancelled = true;
 		job->done(job);
 	}
