@@ -19,6 +19,10 @@ export BERTH_HOST=unix://$SOCK DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$TMP/docke
 pid=
 
 cleanup() {
+	# containers outlive berthd (their shims do): remove them first
+	if [ -n "$pid" ] && [ -S "$SOCK" ]; then
+		"$BERTH_BIN/berth" ps -aq 2>/dev/null | xargs -r "$BERTH_BIN/berth" rm -f >/dev/null 2>&1
+	fi
 	if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi
 	ip netns del "$NS" 2>/dev/null || true
 	for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do
