@@ -176,14 +176,12 @@ json_t *network_ls_rows(json_t *list, bool no_trunc)
 static int network_ls_fetch(struct client *c, const struct strv *filters, json_t **ret,
 			    struct berr **err)
 {
-	_cleanup_free_ char *path = xstrdup("/networks"), *fj = NULL;
+	_cleanup_free_ char *path = xstrdup("/networks");
 	int r;
 
-	r = format_filters_json(filters, &fj, err);
+	r = format_filters_query(&path, filters, err);
 	if (r < 0)
 		return r;
-	if (fj)
-		client_query_add(&path, "filters", fj);
 	r = client_get(c, path, ret, err);
 	if (r == 0 && !json_is_array(*ret)) {
 		json_decref(*ret);
@@ -420,16 +418,14 @@ static int network_prune_exec(struct cli *cli, void *opts, int argc, char **argv
 {
 	struct network_prune_opts *o = opts;
 	_cleanup_berr_ struct berr *err = NULL;
-	_cleanup_free_ char *path = xstrdup("/networks/prune"), *fj = NULL;
+	_cleanup_free_ char *path = xstrdup("/networks/prune");
 	struct client *c = NULL;
 	json_t *reply = NULL;
 	int rc = 0;
 
 	(void)argc, (void)argv;
-	if (format_filters_json(&o->filters, &fj, &err) < 0)
+	if (format_filters_query(&path, &o->filters, &err) < 0)
 		return cmd_fail(err);
-	if (fj)
-		client_query_add(&path, "filters", fj);
 	if (!o->force && !cmd_confirm(NETWORK_PRUNE_WARNING, stdin))
 		return 0;
 	if (cmd_connect(cli, &c))

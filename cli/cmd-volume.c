@@ -157,14 +157,12 @@ static json_t *volume_ls_header(void)
 static int volume_ls_fetch(struct client *c, const struct strv *filters, json_t **ret,
 			   struct berr **err)
 {
-	_cleanup_free_ char *path = xstrdup("/volumes"), *fj = NULL;
+	_cleanup_free_ char *path = xstrdup("/volumes");
 	json_t *reply = NULL, *list;
 	int r;
 
-	if ((r = format_filters_json(filters, &fj, err)) < 0)
+	if ((r = format_filters_query(&path, filters, err)) < 0)
 		return r;
-	if (fj)
-		client_query_add(&path, "filters", fj);
 	if ((r = client_get(c, path, &reply, err)) < 0)
 		return r;
 	list = json_object_get(reply, "Volumes");
@@ -389,7 +387,7 @@ static int volume_prune_exec(struct cli *cli, void *opts, int argc, char **argv)
 {
 	struct volume_prune_opts *o = opts;
 	_cleanup_berr_ struct berr *err = NULL;
-	_cleanup_free_ char *path = xstrdup("/volumes/prune"), *fj = NULL;
+	_cleanup_free_ char *path = xstrdup("/volumes/prune");
 	struct client *c = NULL;
 	json_t *reply = NULL;
 	int rc = 0;
@@ -397,10 +395,8 @@ static int volume_prune_exec(struct cli *cli, void *opts, int argc, char **argv)
 	(void)argc, (void)argv;
 	if (o->all)
 		strv_push(&o->filters, "all=true");
-	if (format_filters_json(&o->filters, &fj, &err) < 0)
+	if (format_filters_query(&path, &o->filters, &err) < 0)
 		return cmd_fail(err);
-	if (fj)
-		client_query_add(&path, "filters", fj);
 	if (!o->force && !cmd_confirm(VOLUME_PRUNE_WARNING, stdin))
 		return 0;
 	if (cmd_connect(cli, &c))

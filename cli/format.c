@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/client.h"
 #include "cli/format.h"
 #include "cli/table.h"
 #include "cli/tmpl.h"
@@ -313,4 +314,14 @@ char *format_go_time(const char *rfc3339)
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
 	format_go_fraction(ts.tv_nsec, frac, sizeof(frac));
 	return xasprintf("%s%s +0000 UTC", date, frac);
+}
+
+int format_filters_query(char **path, const struct strv *filters, struct berr **err)
+{
+	_cleanup_free_ char *fj = NULL;
+	int r = format_filters_json(filters, &fj, err);
+
+	if (r == 0 && fj)
+		client_query_add(path, "filters", fj);
+	return r;
 }

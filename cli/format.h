@@ -43,6 +43,8 @@ char *format_prepare(const char *format, bool *ret_table);
 
 /* Repeated --filter k=v into the CLI's filters JSON
  * {"k":{"v":true}} (NULL in *ret when there are none; caller frees). */
+/* Append ?filters=<the CLI's JSON encoding> to *path when there are any. */
+int format_filters_query(char **path, const struct strv *filters, struct berr **err);
 int format_filters_json(const struct strv *filters, char **ret, struct berr **err);
 
 /* Natural order (net2 before net10), as docker sorts names. */
