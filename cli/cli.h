@@ -36,6 +36,7 @@ enum opts_kind {
 	OPTS_OPTBOOL, /* struct opts_optbool (docker's *bool flags) */
 	OPTS_STRING,  /* char *, last one wins; owned by the struct */
 	OPTS_LIST,    /* struct strv, repeatable */
+	OPTS_STRINGS, /* struct strv, repeatable, each value split as CSV (pflag's StringSlice) */
 };
 
 /* One flag: long name, short letter (0 if none), kind, offset of its field
@@ -57,6 +58,11 @@ struct opts_def {
 
 struct cli;
 
+/* docker's flag validators: check one value and put the value to store
+ * (a new string, maybe normalised: caller frees) in *ret, or fail with
+ * the text that follows "invalid argument "v" for "--flag" flag: ". */
+typedef int (*opts_check_fn)(const char *value, char **ret, struct berr **err);
+
 /* One command.  group is NULL for top-level commands ("version").  exec
  * gets the parsed options struct (size opts_size, zeroed, then filled by
  * opts_parse) and the positional arguments; it returns the exit code. */
@@ -73,6 +79,9 @@ struct cmd_entry {
 	int (*exec)(struct cli *cli, void *opts, int argc, char **argv);
 	bool no_interspersed; /* flags end at the first argument (run IMAGE CMD -x) */
 	int flag_status;      /* exit code for a bad flag; 0: 1 */
+	/* Optional: check (and normalise) the parsed flag values; an error is
+	 * reported as a bad flag, before the arguments are counted. */
+	int (*check)(void *opts, struct berr **err);
 };
 
 /* What every command gets: the daemon address. */
@@ -120,6 +129,21 @@ int opts_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Check the argument count of e; print the usage error and return 1 if wrong. */
 int opts_check_args(const struct cmd_entry *e, int argc);
+
+/* Run check on each value of sv (the values of flag, e.g. "--dns") and
+ * replace it by the value check returns.  The first refusal becomes
+ * pflag's `invalid argument "v" for "--dns" flag: ...` in err. */
+int opts_check_list(struct strv *sv, const char *flag, opts_check_fn check, struct berr **err);
+/* The same for a string flag (*value may be NULL: nothing to check). */
+int opts_check_string(char **value, const char *flag, opts_check_fn check, struct berr **err);
+/* Append the fields of one CSV record s (Go's encoding/csv: commas, double
+ * quotes, "" for a quote) to ret; "" adds nothing.  -EINVAL with Go's
+ * "parse error on line 1, column N: ..." in err. */
+int opts_split_csv(const char *s, struct strv *ret, struct berr **err);
+
+/* Go's strconv.Quote of s, as pflag shows flag values in errors.  Caller
+ * frees. */
+char *opts_quote(const char *s);
 
 /* Split "k=v" into key and value (value "" when there is no '='); the
  * strings are new: caller frees. */

@@ -14,6 +14,7 @@
 #include "cli/client.h"
 #include "cli/cmd-container.h"
 #include "cli/format.h"
+#include "cli/ports.h"
 #include "core/util.h"
 
 #define CTR_SHORT_ID 12
@@ -345,27 +346,7 @@ char *ps_human_duration(double secs)
 
 char *ps_quote(const char *s)
 {
-	static const char esc[] = "\a\b\f\n\r\t\v", letters[] = "abfnrtv";
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		const char *e = *p ? strchr(esc, *p) : NULL;
-
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (e)
-			fprintf(f, "\\%c", letters[e - esc]);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-	fclose(f);
-	return out;
+	return opts_quote(s);
 }
 
 /* Go's formatter.Ellipsis: at most max characters, the last one "…". */
@@ -397,31 +378,6 @@ static char *ps_trunc_id(const char *id)
 	if (strprefix(id, "sha256:"))
 		id += strlen("sha256:");
 	return xstrndup(id, CTR_SHORT_ID);
-}
-
-/* "0.0.0.0:8080->80/tcp, 9000/tcp". */
-static char *ps_ports(json_t *ports)
-{
-	char *out = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&out, &len);
-	json_t *p;
-
-	json_array_foreach (ports, i, p) {
-		const char *ip = json_string_value(json_object_get(p, "IP"));
-		const char *type = json_string_value(json_object_get(p, "Type")) ?: "tcp";
-		json_int_t priv = json_integer_value(json_object_get(p, "PrivatePort"));
-		json_int_t pub = json_integer_value(json_object_get(p, "PublicPort"));
-
-		fputs(i ? ", " : "", f);
-		if (pub && ip && strchr(ip, ':'))
-			fprintf(f, "[%s]:%lld->", ip, (long long)pub);
-		else if (pub)
-			fprintf(f, "%s:%lld->", ip ? ip : "", (long long)pub);
-		fprintf(f, "%lld/%s", (long long)priv, type);
-	}
-	fclose(f);
-	return out;
 }
 
 /* Names without the leading '/'; with trunc only the container's own
@@ -493,7 +449,7 @@ static json_t *ps_row(json_t *ct, bool trunc, time_t now)
 	_cleanup_free_ char *cut = trunc ? ps_ellipsis(cmd, 20) : xstrdup(cmd);
 	_cleanup_free_ char *quoted = ps_quote(cut);
 	_cleanup_free_ char *since = ps_human_duration(difftime(now, created));
-	_cleanup_free_ char *ports = ps_ports(json_object_get(ct, "Ports"));
+	_cleanup_free_ char *ports = ports_display(json_object_get(ct, "Ports"));
 	_cleanup_free_ char *names = ps_names(json_object_get(ct, "Names"), trunc);
 	_cleanup_free_ char *labels = ps_join_object(json_object_get(ct, "Labels"), false);
 	_cleanup_free_ char *mounts = ps_mounts(json_object_get(ct, "Mounts"));
@@ -978,43 +934,29 @@ static int ctr_attach_exec(struct cli *cli, void *opts, int argc, char **argv)
 
 /* --- port --- */
 
-/* "80/tcp -> 0.0.0.0:8080" for each published port (PRIVATE_PORT picks). */
+/* docker's runPort: "80/tcp -> 0.0.0.0:8080" for each published port of
+ * the container, or the addresses of PRIVATE_PORT[/PROTO]. */
 static int ctr_port_exec(struct cli *cli, void *opts, int argc, char **argv)
 {
 	_cleanup_berr_ struct berr *err = NULL;
-	_cleanup_free_ char *want =
-		argc > 1 ? (strchr(argv[1], '/') ? xstrdup(argv[1]) : xasprintf("%s/tcp", argv[1]))
-			 : NULL;
+	struct strv lines = {0};
 	struct client *c = NULL;
-	json_t *info = NULL, *ports, *binds, *b;
-	const char *key;
-	size_t i;
+	json_t *info = NULL;
+	int r;
 
 	(void)opts;
 	if (cmd_connect(cli, &c))
 		return 1;
-	if (ctr_inspect(c, argv[0], &info, &err) < 0) {
-		client_free(c);
-		return cmd_fail(err);
-	}
-	ports = json_object_get(json_object_get(info, "NetworkSettings"), "Ports");
-	json_object_foreach (ports, key, binds) {
-		if (want && !streq(want, key))
-			continue;
-		json_array_foreach (binds, i, b) {
-			const char *ip = json_string_value(json_object_get(b, "HostIp")) ?: "";
-			const char *hp = json_string_value(json_object_get(b, "HostPort")) ?: "";
-
-			if (want)
-				printf(strchr(ip, ':') ? "[%s]:%s\n" : "%s:%s\n", ip, hp);
-			else
-				printf(strchr(ip, ':') ? "%s -> [%s]:%s\n" : "%s -> %s:%s\n", key,
-				       ip, hp);
-		}
-	}
+	r = ctr_inspect(c, argv[0], &info, &err);
+	if (r == 0)
+		r = ports_lookup(json_object_get(json_object_get(info, "NetworkSettings"), "Ports"),
+				 argv[0], argc > 1 ? argv[1] : NULL, &lines, &err);
+	for (size_t i = 0; i < lines.n; i++)
+		printf("%s\n", lines.v[i]);
+	strv_done(&lines);
 	json_decref(info);
 	client_free(c);
-	return 0;
+	return r < 0 ? cmd_fail(err) : 0;
 }
 
 /* --- the entries --- */

@@ -11,20 +11,27 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/netopts.h"
 #include "core/berr.h"
 
 /* The flags of run and create (create ignores detach and sig-proxy). */
 struct run_opts {
 	bool detach, rm, read_only, privileged, init, tty, interactive, publish_all;
-	char *name, *workdir, *user, *hostname, *network, *entrypoint, *memory, *cpus;
+	char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus;
 	char *cpu_shares, *pids_limit, *restart, *domainname, *stop_signal, *stop_timeout;
 	char *platform, *pull;
 	struct opts_optbool sig_proxy;
 	struct strv env, env_file, volumes, mounts, volumes_from, labels, cap_add, cap_drop;
 	struct strv publish, expose, dns, dns_search, dns_option, add_host;
+	struct netopts_flags net; /* --network, --network-alias, --ip, --link, ... */
 };
 
 extern const struct opts_def run_defs[];
+
+/* Run docker's validators on the parsed flags of run and create (--dns,
+ * --dns-search, --add-host, --link, --network), normalising the values
+ * as docker does; a refusal is pflag's "invalid argument" message. */
+int run_check_flags(void *opts, struct berr **err);
 
 /* docker's RAMInBytes: "64m", "1g", "512k", "100" (bytes; b, k, m, g, t,
  * p with an optional "b", any case, decimals allowed).  -EINVAL with

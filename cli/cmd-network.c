@@ -1,5 +1,5 @@
 /* cmd-network.c - the `berth network` commands: create, ls, inspect, rm,
- * prune.  Each sends the requests the docker CLI sends for the same verb
+ * prune, connect, disconnect.  Each sends the requests the docker CLI sends for the same verb
  * (§4 of the API subset) and prints what docker prints. */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "cli/cmd-network.h"
 #include "cli/format.h"
 #include "cli/netcfg.h"
+#include "cli/netopts.h"
 #include "cli/tmpl.h"
 #include "core/util.h"
 
@@ -448,4 +449,114 @@ const struct cmd_entry cmd_network_prune_entry = {
 	.opts = network_prune_defs,
 	.opts_size = sizeof(struct network_prune_opts),
 	.exec = network_prune_exec,
+};
+
+/* --- connect, disconnect --- */
+
+#define NX(f) offsetof(struct netopts_connect, f)
+
+static const struct opts_def network_connect_defs[] = {
+	{"alias", 0, OPTS_STRINGS, NX(aliases), "strings",
+	 "Add network-scoped alias for the container"},
+	{"driver-opt", 0, OPTS_STRINGS, NX(driver_opts), "strings",
+	 "driver options for the network"},
+	{"gw-priority", 0, OPTS_STRING, NX(gw_priority), "int",
+	 "Highest gw-priority provides the default gateway. Accepts positive and negative "
+	 "values."},
+	{"ip", 0, OPTS_STRING, NX(ip), "string", "IPv4 address (e.g., \"172.30.100.104\")"},
+	{"ip6", 0, OPTS_STRING, NX(ip6), "string", "IPv6 address (e.g., \"2001:db8::33\")"},
+	{"link", 0, OPTS_LIST, NX(links), "list", "Add link to another container"},
+	{"link-local-ip", 0, OPTS_STRINGS, NX(link_local_ips), "strings",
+	 "Add a link-local address for the container"},
+	OPTS_END,
+};
+
+/* --link and --gw-priority are checked as docker parses them. */
+static int network_connect_check(void *opts, struct berr **err)
+{
+	struct netopts_connect *o = opts;
+	int r = opts_check_list(&o->links, "--link", netopts_check_link, err);
+
+	if (r == 0)
+		r = opts_check_string(&o->gw_priority, "--gw-priority", netopts_check_int, err);
+	return r;
+}
+
+/* POST /networks/{network}/<verb> with body; nothing is printed. */
+static int network_post_verb(struct cli *cli, const char *network, const char *verb, json_t *body)
+{
+	_cleanup_berr_ struct berr *err = NULL;
+	_cleanup_free_ char *esc = client_escape(network);
+	_cleanup_free_ char *path = xasprintf("/networks/%s/%s", esc, verb);
+	struct client *c = NULL;
+	int rc = 0;
+
+	if (cmd_connect(cli, &c))
+		return 1;
+	if (client_post(c, path, body, NULL, &err) < 0)
+		rc = cmd_fail(err);
+	client_free(c);
+	return rc;
+}
+
+static int network_connect_exec(struct cli *cli, void *opts, int argc, char **argv)
+{
+	_cleanup_berr_ struct berr *err = NULL;
+	json_t *body = NULL;
+	int rc;
+
+	(void)argc;
+	if (netopts_connect_body(argv[1], opts, &body, &err) < 0)
+		return cmd_fail(err);
+	rc = network_post_verb(cli, argv[0], "connect", body);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_network_connect_entry = {
+	.group = "network",
+	.name = "connect",
+	.args_usage = "[OPTIONS] NETWORK CONTAINER",
+	.summary = "Connect a container to a network",
+	.min_args = 2,
+	.max_args = 2,
+	.opts = network_connect_defs,
+	.opts_size = sizeof(struct netopts_connect),
+	.exec = network_connect_exec,
+	.flag_status = 125,
+	.check = network_connect_check,
+};
+
+struct network_disconnect_opts {
+	bool force;
+};
+
+static const struct opts_def network_disconnect_defs[] = {
+	{"force", 'f', OPTS_BOOL, offsetof(struct network_disconnect_opts, force), NULL,
+	 "Force the container to disconnect from a network"},
+	OPTS_END,
+};
+
+static int network_disconnect_exec(struct cli *cli, void *opts, int argc, char **argv)
+{
+	struct network_disconnect_opts *o = opts;
+	json_t *body = netopts_disconnect_body(argv[1], o->force);
+	int rc = network_post_verb(cli, argv[0], "disconnect", body);
+
+	(void)argc;
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_network_disconnect_entry = {
+	.group = "network",
+	.name = "disconnect",
+	.args_usage = "[OPTIONS] NETWORK CONTAINER",
+	.summary = "Disconnect a container from a network",
+	.min_args = 2,
+	.max_args = 2,
+	.opts = network_disconnect_defs,
+	.opts_size = sizeof(struct network_disconnect_opts),
+	.exec = network_disconnect_exec,
+	.flag_status = 125,
 };

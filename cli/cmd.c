@@ -16,6 +16,7 @@ extern const struct cmd_entry cmd_network_ls_entry;
 extern const struct cmd_entry cmd_network_inspect_entry;
 extern const struct cmd_entry cmd_network_rm_entry;
 extern const struct cmd_entry cmd_network_prune_entry;
+extern const struct cmd_entry cmd_network_connect_entry, cmd_network_disconnect_entry;
 extern const struct cmd_entry cmd_image_import_entry, cmd_import_entry, cmd_image_ls_entry,
 	cmd_images_entry, cmd_image_rm_entry, cmd_rmi_entry, cmd_image_tag_entry, cmd_tag_entry,
 	cmd_image_inspect_entry;
@@ -38,7 +39,9 @@ extern const struct cmd_entry cmd_cp_entry, cmd_container_cp_entry, cmd_export_e
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_info_entry,
 	&cmd_version_entry,
+	&cmd_network_connect_entry,
 	&cmd_network_create_entry,
+	&cmd_network_disconnect_entry,
 	&cmd_network_inspect_entry,
 	&cmd_network_ls_entry,
 	&cmd_network_prune_entry,
@@ -197,6 +200,8 @@ static int cmd_exec(struct cli *cli, const struct cmd_entry *e, int argc, char *
 	int r, rc;
 
 	r = opts_parse_mode(e->opts, opts, argc, argv, !e->no_interspersed, &args, &err);
+	if (r == 0 && e->check)
+		r = e->check(opts, &err);
 	if (r == 1) {
 		opts_print_help(e);
 		rc = 0;

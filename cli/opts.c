@@ -1,8 +1,9 @@
 /* opts.c - command-line flags for every berth command: one parser driven by
  * the command's `struct opts_def` table (getopt_long underneath, with
  * pflag's rules: repeatable lists, "--x=v" and "--x v", short clusters,
- * "--bool=false"), the help text made from the same table, and docker's
- * usage errors.  Called by cmd.c before a command's exec. */
+ * "--bool=false", CSV values for StringSlice flags), the value checks of
+ * docker's flag validators, the help text made from the same table, and
+ * docker's usage errors.  Called by cmd.c before a command's exec. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -41,6 +42,141 @@ void opts_split_kv(const char *s, char **ret_key, char **ret_value)
 }
 
 static const struct opts_def *opts_find_short(const struct opts_def *defs, int c);
+
+char *opts_quote(const char *s)
+{
+	static const char esc[] = "\a\b\f\n\r\t\v", letters[] = "abfnrtv";
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		const char *e = *p ? strchr(esc, *p) : NULL;
+
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (e)
+			fprintf(f, "\\%c", letters[e - esc]);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+	fclose(f);
+	return out;
+}
+
+/* pflag's `invalid argument "v" for "--flag" flag: <err>`. */
+static int opts_wrap_value(struct berr **err, const char *value, const char *flag)
+{
+	_cleanup_free_ char *q = opts_quote(value);
+
+	return berr_wrap(err, "invalid argument %s for \"%s\" flag", q, flag);
+}
+
+/* --- CSV values (pflag's StringSlice reads them with Go's encoding/csv) --- */
+
+static int opts_csv_error(size_t column, const char *what, struct berr **err)
+{
+	return berr_set(err, EINVAL, "parse error on line 1, column %zu: %s", column, what);
+}
+
+/* The quoted field at s[*pos] == '"' into field (*len bytes); *pos is left
+ * after the closing quote.  Go counts columns from 1. */
+static int opts_csv_quoted(const char *s, size_t *pos, char *field, size_t *len, struct berr **err)
+{
+	for (size_t i = *pos + 1;; i++) {
+		if (!s[i])
+			return opts_csv_error(i + 1, "extraneous or missing \" in quoted-field",
+					      err);
+		if (s[i] != '"') {
+			field[(*len)++] = s[i];
+		} else if (s[i + 1] == '"') {
+			field[(*len)++] = s[i++];
+		} else if (s[i + 1] && s[i + 1] != ',') {
+			return opts_csv_error(i + 1, "extraneous or missing \" in quoted-field",
+					      err);
+		} else {
+			*pos = i + 1;
+			return 0;
+		}
+	}
+}
+
+/* The unquoted field at s[*pos] (up to a comma) into field. */
+static int opts_csv_plain(const char *s, size_t *pos, char *field, size_t *len, struct berr **err)
+{
+	size_t n = strcspn(s + *pos, ",");
+	const char *quote = memchr(s + *pos, '"', n);
+
+	if (quote)
+		return opts_csv_error((size_t)(quote - s) + 1, "bare \" in non-quoted-field", err);
+	memcpy(field, s + *pos, n);
+	*len = n;
+	*pos += n;
+	return 0;
+}
+
+int opts_split_csv(const char *s, struct strv *ret, struct berr **err)
+{
+	_cleanup_free_ char *field = xmalloc(strlen(s) + 1);
+	struct strv fields = {0};
+	size_t pos = 0;
+
+	while (*s) {
+		size_t len = 0;
+		int r = s[pos] == '"' ? opts_csv_quoted(s, &pos, field, &len, err)
+				      : opts_csv_plain(s, &pos, field, &len, err);
+
+		if (r < 0) {
+			strv_done(&fields);
+			return r;
+		}
+		field[len] = '\0';
+		strv_push(&fields, field);
+		if (!s[pos++])
+			break;
+	}
+	for (size_t i = 0; i < fields.n; i++)
+		strv_push(ret, fields.v[i]);
+	strv_done(&fields);
+	return 0;
+}
+
+int opts_check_list(struct strv *sv, const char *flag, opts_check_fn check, struct berr **err)
+{
+	for (size_t i = 0; i < sv->n; i++) {
+		char *v = NULL;
+		int r = check(sv->v[i], &v, err);
+
+		if (r < 0) {
+			opts_wrap_value(err, sv->v[i], flag);
+			return r;
+		}
+		free(sv->v[i]);
+		sv->v[i] = v;
+	}
+	return 0;
+}
+
+int opts_check_string(char **value, const char *flag, opts_check_fn check, struct berr **err)
+{
+	char *v = NULL;
+	int r;
+
+	if (!*value)
+		return 0;
+	r = check(*value, &v, err);
+	if (r < 0) {
+		opts_wrap_value(err, *value, flag);
+		return r;
+	}
+	free(*value);
+	*value = v;
+	return 0;
+}
 
 static size_t opts_count(const struct opts_def *defs)
 {
@@ -98,6 +234,14 @@ static int opts_parse_bool(const char *s, bool *ret)
 	return -EINVAL;
 }
 
+/* The flag as pflag names it in errors: "-p, --publish" or "--dns". */
+static char *opts_flag_label(const struct opts_def *d)
+{
+	if (d->short_name)
+		return xasprintf("-%c, --%s", d->short_name, d->name);
+	return xasprintf("--%s", d->name);
+}
+
 /* Store one flag value into its field. */
 static int opts_store(const struct opts_def *d, void *opts, const char *arg, struct berr **err)
 {
@@ -123,6 +267,13 @@ static int opts_store(const struct opts_def *d, void *opts, const char *arg, str
 		return 0;
 	case OPTS_LIST:
 		strv_push((struct strv *)field, arg);
+		return 0;
+	case OPTS_STRINGS:
+		if (opts_split_csv(arg, (struct strv *)field, err) < 0) {
+			_cleanup_free_ char *label = opts_flag_label(d);
+
+			return opts_wrap_value(err, arg, label);
+		}
 		return 0;
 	}
 	return berr_set(err, EINVAL, "bad flag kind");
@@ -212,7 +363,7 @@ void opts_free(const struct opts_def *defs, void *opts)
 
 		if (defs[i].kind == OPTS_STRING)
 			free(*(char **)field);
-		else if (defs[i].kind == OPTS_LIST)
+		else if (defs[i].kind == OPTS_LIST || defs[i].kind == OPTS_STRINGS)
 			strv_done((struct strv *)field);
 	}
 }

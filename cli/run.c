@@ -2,7 +2,8 @@
  * the flags, the POST /containers/create body as the docker CLI encodes
  * it (§5.1 of the API subset), and docker's run sequence: create, then
  * for an attached run attach -> wait -> start -> stream -> exit with the
- * container's code (§9); -d prints the ID.  Errors before the container
+ * container's code (§9); -d prints the ID.  The -p/--expose values are read
+ * by ports.c, the networking flags by netopts.c.  Errors before the container
  * runs exit 125 (126/127 for a command that cannot be run), like docker. */
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +15,8 @@
 
 #include "cli/client.h"
 #include "cli/cmd-container.h"
+#include "cli/netopts.h"
+#include "cli/ports.h"
 #include "core/util.h"
 
 #define RO(f) offsetof(struct run_opts, f)
@@ -41,11 +44,20 @@ const struct opts_def run_defs[] = {
 	 "Run an init inside the container that forwards signals and reaps processes"},
 	{"interactive", 'i', OPTS_BOOL, RO(interactive), NULL,
 	 "Keep STDIN open even if not attached"},
+	{"ip", 0, OPTS_STRING, RO(net.ip), "string", "IPv4 address (e.g., 172.30.100.104)"},
+	{"ip6", 0, OPTS_STRING, RO(net.ip6), "string", "IPv6 address (e.g., 2001:db8::33)"},
 	{"label", 'l', OPTS_LIST, RO(labels), "list", "Set meta data on a container"},
+	{"link", 0, OPTS_LIST, RO(net.links), "list", "Add link to another container"},
+	{"link-local-ip", 0, OPTS_LIST, RO(net.link_local_ips), "list",
+	 "Container IPv4/IPv6 link-local addresses"},
+	{"mac-address", 0, OPTS_STRING, RO(net.mac_address), "string",
+	 "Container MAC address (e.g., 92:d0:c6:0a:29:33)"},
 	{"memory", 'm', OPTS_STRING, RO(memory), "bytes", "Memory limit"},
 	{"mount", 0, OPTS_LIST, RO(mounts), "mount", "Attach a filesystem mount to the container"},
 	{"name", 0, OPTS_STRING, RO(name), "string", "Assign a name to the container"},
-	{"network", 0, OPTS_STRING, RO(network), "network", "Connect a container to a network"},
+	{"network", 0, OPTS_LIST, RO(net.networks), "network", "Connect a container to a network"},
+	{"network-alias", 0, OPTS_LIST, RO(net.aliases), "list",
+	 "Add network-scoped alias for the container"},
 	{"pids-limit", 0, OPTS_STRING, RO(pids_limit), "int",
 	 "Tune container pids limit (set -1 for unlimited)"},
 	{"platform", 0, OPTS_STRING, RO(platform), "string",
@@ -81,6 +93,31 @@ const struct opts_def run_defs[] = {
 };
 
 /* --- flag values --- */
+
+/* The flags docker checks (and normalises) value by value. */
+static const struct {
+	const char *flag;
+	size_t offset;
+	opts_check_fn check;
+} run_checks[] = {
+	{"--add-host", RO(add_host), netopts_check_extra_host},
+	{"--dns", RO(dns), netopts_check_ip},
+	{"--dns-search", RO(dns_search), netopts_check_dns_search},
+	{"--link", RO(net.links), netopts_check_link},
+	{"--network", RO(net.networks), netopts_check_network},
+};
+
+int run_check_flags(void *opts, struct berr **err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(run_checks); i++) {
+		struct strv *sv = (struct strv *)((char *)opts + run_checks[i].offset);
+		int r = opts_check_list(sv, run_checks[i].flag, run_checks[i].check, err);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
 
 /* The multiplier of a size suffix ("k", "MB", "g"...), binary as docker's
  * RAMInBytes; 0 if unknown. */
@@ -328,44 +365,6 @@ static int run_mount(json_t *mounts, const char *spec, struct berr **err)
 	return 0;
 }
 
-/* "port[/proto]" with tcp as the default protocol. */
-static char *run_port_key(const char *p)
-{
-	return strchr(p, '/') ? xstrdup(p) : xasprintf("%s/tcp", p);
-}
-
-/* -p [ip:][host:]container[/proto] into PortBindings and ExposedPorts. */
-static void run_publish(const struct strv *pub, json_t *bindings, json_t *exposed)
-{
-	for (size_t i = 0; i < pub->n; i++) {
-		_cleanup_free_ char *copy = xstrdup(pub->v[i]), *key = NULL;
-		char *ctr = strrchr(copy, ':'), *host = "", *ip = "";
-		json_t *list;
-
-		if (ctr) {
-			*ctr++ = '\0';
-			host = strrchr(copy, ':');
-			if (host) {
-				*host++ = '\0';
-				ip = copy;
-			} else {
-				host = copy;
-			}
-		} else {
-			ctr = copy;
-		}
-		key = run_port_key(ctr);
-		json_object_set_new(exposed, key, json_object());
-		list = json_object_get(bindings, key);
-		if (!list) {
-			list = json_array();
-			json_object_set_new(bindings, key, list);
-		}
-		json_array_append_new(list,
-				      json_pack("{s:s, s:s}", "HostIp", ip, "HostPort", host));
-	}
-}
-
 /* The numeric resources: -m, --cpus, -c, --pids-limit. */
 static int run_resources(const struct run_opts *o, json_t *hc, struct berr **err)
 {
@@ -411,38 +410,67 @@ static int run_storage(const struct run_opts *o, json_t *hc, json_t *volumes, st
 	return 0;
 }
 
-/* The HostConfig object; the ports exposed by -p go to exposed. */
-static int run_host_config(const struct run_opts *o, json_t *exposed, json_t *volumes, json_t **ret,
-			   struct berr **err)
+/* PortBindings and PublishAllPorts; the ports of -p and --expose go to
+ * exposed. */
+static int run_ports(const struct run_opts *o, json_t *hc, json_t *exposed, struct berr **err)
 {
-	json_t *hc = json_object(), *restart = NULL, *bindings = json_object();
+	json_t *bindings = json_object();
+
+	if (ports_publish(&o->publish, exposed, bindings, err) < 0 ||
+	    ports_expose(&o->expose, exposed, err) < 0) {
+		json_decref(bindings);
+		return -EINVAL;
+	}
+	json_object_set_new(hc, "PortBindings", bindings);
+	json_object_set_new(hc, "PublishAllPorts", json_boolean(o->publish_all));
+	return 0;
+}
+
+/* NetworkMode, Links and the DNS settings into hc; NetworkingConfig into
+ * *ret (caller decrefs). */
+static int run_network(const struct run_opts *o, json_t *hc, json_t **ret, struct berr **err)
+{
+	_cleanup_free_ char *mode = NULL;
+	json_t *eps;
+
+	if (netopts_endpoints(&o->net, &mode, &eps, err) < 0)
+		return -EINVAL;
+	json_object_set_new(hc, "NetworkMode", json_string(mode));
+	json_object_set_new(hc, "Links", run_list(&o->net.links, NULL));
+	json_object_set_new(hc, "Dns", run_array(&o->dns));
+	json_object_set_new(hc, "DnsOptions", run_array(&o->dns_option));
+	json_object_set_new(hc, "DnsSearch", run_array(&o->dns_search));
+	json_object_set_new(hc, "ExtraHosts", run_list(&o->add_host, NULL));
+	*ret = json_pack("{s:o}", "EndpointsConfig", eps);
+	return 0;
+}
+
+/* The HostConfig object (*ret_hc) and NetworkingConfig (*ret_nc); the
+ * ports exposed by -p and --expose go to exposed, anonymous volumes to
+ * volumes. */
+static int run_host_config(const struct run_opts *o, json_t *exposed, json_t *volumes,
+			   json_t **ret_hc, json_t **ret_nc, struct berr **err)
+{
+	json_t *hc = json_object(), *restart = NULL;
 
 	if (run_restart_policy(o->restart ? o->restart : "no", &restart, err) < 0 ||
-	    run_storage(o, hc, volumes, err) < 0 || run_resources(o, hc, err) < 0) {
+	    run_storage(o, hc, volumes, err) < 0 || run_resources(o, hc, err) < 0 ||
+	    run_ports(o, hc, exposed, err) < 0 || run_network(o, hc, ret_nc, err) < 0) {
 		json_decref(restart);
-		json_decref(bindings);
 		json_decref(hc);
 		return -EINVAL;
 	}
-	run_publish(&o->publish, bindings, exposed);
 	json_object_set_new(hc, "LogConfig", json_pack("{s:s, s:{}}", "Type", "", "Config"));
-	json_object_set_new(hc, "NetworkMode", json_string(o->network ? o->network : "default"));
-	json_object_set_new(hc, "PortBindings", bindings);
 	json_object_set_new(hc, "RestartPolicy", restart);
 	json_object_set_new(hc, "AutoRemove", json_boolean(o->rm));
 	json_object_set_new(hc, "ConsoleSize", json_pack("[i, i]", 0, 0));
 	json_object_set_new(hc, "CapAdd", run_list(&o->cap_add, "CAP_"));
 	json_object_set_new(hc, "CapDrop", run_list(&o->cap_drop, "CAP_"));
-	json_object_set_new(hc, "Dns", run_array(&o->dns));
-	json_object_set_new(hc, "DnsOptions", run_array(&o->dns_option));
-	json_object_set_new(hc, "DnsSearch", run_array(&o->dns_search));
-	json_object_set_new(hc, "ExtraHosts", run_list(&o->add_host, NULL));
 	json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
-	json_object_set_new(hc, "PublishAllPorts", json_boolean(o->publish_all));
 	json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
 	if (o->init)
 		json_object_set_new(hc, "Init", json_true());
-	*ret = hc;
+	*ret_hc = hc;
 	return 0;
 }
 
@@ -473,22 +501,11 @@ static void run_stdio(json_t *body, const struct run_opts *o, bool attach)
 	json_object_set_new(body, "StdinOnce", json_boolean(stdin_on));
 }
 
-/* NetworkingConfig: an empty endpoint entry under "default" when no
- * --network was given, as the docker CLI sends it. */
-static json_t *run_networking(const struct run_opts *o)
-{
-	json_t *eps = json_object();
-
-	if (!o->network)
-		json_object_set_new(eps, "default", json_object());
-	return json_pack("{s:o}", "EndpointsConfig", eps);
-}
-
 int run_create_body(const struct run_opts *o, int argc, char **argv, json_t **ret,
 		    struct berr **err)
 {
 	json_t *body = json_object(), *exposed = json_object(), *volumes = json_object();
-	json_t *env = NULL, *hc = NULL;
+	json_t *env = NULL, *hc = NULL, *nc = NULL;
 	int64_t stop_timeout = 0;
 	int r = 0;
 
@@ -498,17 +515,12 @@ int run_create_body(const struct run_opts *o, int argc, char **argv, json_t **re
 	else if (o->stop_timeout)
 		r = run_parse_int(o->stop_timeout, "--stop-timeout", &stop_timeout, err);
 	if (r < 0 || run_env(o, &env, err) < 0 ||
-	    run_host_config(o, exposed, volumes, &hc, err) < 0) {
+	    run_host_config(o, exposed, volumes, &hc, &nc, err) < 0) {
 		json_decref(env);
 		json_decref(body);
 		json_decref(exposed);
 		json_decref(volumes);
 		return -EINVAL;
-	}
-	for (size_t i = 0; i < o->expose.n; i++) {
-		_cleanup_free_ char *key = run_port_key(o->expose.v[i]);
-
-		json_object_set_new(exposed, key, json_object());
 	}
 	json_object_set_new(body, "Hostname", json_string(o->hostname ? o->hostname : ""));
 	json_object_set_new(body, "Domainname", json_string(o->domainname ? o->domainname : ""));
@@ -528,7 +540,7 @@ int run_create_body(const struct run_opts *o, int argc, char **argv, json_t **re
 	if (o->stop_timeout)
 		json_object_set_new(body, "StopTimeout", json_integer(stop_timeout));
 	json_object_set_new(body, "HostConfig", hc);
-	json_object_set_new(body, "NetworkingConfig", run_networking(o));
+	json_object_set_new(body, "NetworkingConfig", nc);
 	*ret = body;
 	return 0;
 }
@@ -580,10 +592,14 @@ static int run_create_print(struct cli *cli, const struct run_opts *o, int argc,
 	_cleanup_berr_ struct berr *err = NULL;
 	struct client *c = NULL;
 	json_t *body = NULL;
+	const char *dns;
 	int r;
 
 	if (run_create_body(o, argc, argv, &body, &err) < 0)
 		return ctr_status_error(cmd, berr_msg(err), 125);
+	dns = netopts_localhost_dns(&o->dns);
+	if (dns)
+		fprintf(stderr, "WARNING: Localhost DNS (%s) may fail in containers.\n", dns);
 	r = client_new(cli->host, &c, &err);
 	if (r == 0)
 		r = run_create(c, o, body, ret_id, &err);
@@ -637,7 +653,7 @@ static int run_create_exec(struct cli *cli, void *opts, int argc, char **argv)
 		.group = grp, .name = nm, .args_usage = "[OPTIONS] IMAGE [COMMAND] [ARG...]",      \
 		.summary = sum, .min_args = 1, .max_args = -1, .opts = run_defs,                   \
 		.opts_size = sizeof(struct run_opts), .exec = fn, .no_interspersed = true,         \
-		.flag_status = 125,                                                                \
+		.flag_status = 125, .check = run_check_flags,                                      \
 	}
 
 const struct cmd_entry cmd_run_entry =

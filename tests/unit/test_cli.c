@@ -1,7 +1,11 @@
 /* test_cli.c - unit tests of the berth CLI's library code: option parsing
  * by a command's table, the network-create body (grouping under subnets and
  * every refusal), filters encoding, the template subset, the tabwriter
- * layout and the sorted `network ls` rows.  No daemon involved. */
+ * layout and the sorted `network ls` rows, the run/create body, the -p and
+ * --expose parsers, the PORTS column and `port` lines, the networking flags
+ * (EndpointsConfig, connect and disconnect bodies, validators).  Expected
+ * bodies and messages were taken from the docker CLI 28.2.2 pointed at a
+ * fake engine.  No daemon involved. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +24,8 @@
 #include "cli/cmd-network.h"
 #include "cli/format.h"
 #include "cli/netcfg.h"
+#include "cli/netopts.h"
+#include "cli/ports.h"
 #include "cli/table.h"
 #include "cli/tmpl.h"
 #include "core/util.h"
@@ -144,10 +150,11 @@ static void test_opts_errors(void **state)
 static void test_cmd_table(void **state)
 {
 	static const char *const want[][2] = {
-		{NULL, "version"},    {NULL, "info"},	      {"network", "create"},
-		{"network", "ls"},    {"network", "inspect"}, {"network", "rm"},
-		{"network", "prune"}, {NULL, "run"},	      {NULL, "ps"},
-		{"container", "ls"},  {"container", "run"},
+		{NULL, "version"},	   {NULL, "info"},	   {"network", "create"},
+		{"network", "ls"},	   {"network", "inspect"}, {"network", "rm"},
+		{"network", "prune"},	   {NULL, "run"},	   {NULL, "ps"},
+		{"container", "ls"},	   {"container", "run"},   {"network", "connect"},
+		{"network", "disconnect"}, {NULL, "port"},
 	};
 
 	(void)state;
@@ -556,6 +563,8 @@ static int t_run_parse(struct run_opts *o, struct strv *args, const char *line)
 
 	memset(o, 0, sizeof(*o));
 	r = opts_parse_mode(run_defs, o, (int)argv.n, argv.v, false, args, &err);
+	if (r == 0)
+		r = run_check_flags(o, &err);
 	berr_free(err);
 	strv_done(&argv);
 	return r;
@@ -665,6 +674,25 @@ static void t_json_is(json_t *v, const char *want)
 	free(got);
 }
 
+/* The same, in the order the keys were added: the bytes berth sends. */
+static void t_json_raw_is(json_t *v, const char *want)
+{
+	char *got = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* An EndpointSettings as the docker CLI encodes it: the fields after
+ * GwPriority are always zero, and one with nothing set at all. */
+#define T_EP_TAIL                                                                                  \
+	"\"NetworkID\":\"\",\"EndpointID\":\"\",\"Gateway\":\"\",\"IPAddress\":\"\","              \
+	"\"IPPrefixLen\":0,\"IPv6Gateway\":\"\",\"GlobalIPv6Address\":\"\","                       \
+	"\"GlobalIPv6PrefixLen\":0,\"DNSNames\":null}"
+#define T_EP_EMPTY                                                                                 \
+	"{\"IPAMConfig\":null,\"Links\":null,\"Aliases\":null,\"MacAddress\":\"\","                \
+	"\"DriverOpts\":null,\"GwPriority\":0," T_EP_TAIL
+
 static void test_run_body_defaults(void **state)
 {
 	json_t *b = t_body("run busybox echo hi"), *hc = json_object_get(b, "HostConfig");
@@ -681,7 +709,11 @@ static void test_run_body_defaults(void **state)
 	t_json_is(json_object_get(hc, "RestartPolicy"),
 		  "{\"MaximumRetryCount\":0,\"Name\":\"no\"}");
 	t_json_is(json_object_get(hc, "LogConfig"), "{\"Config\":{},\"Type\":\"\"}");
-	t_json_is(json_object_get(b, "NetworkingConfig"), "{\"EndpointsConfig\":{\"default\":{}}}");
+	t_json_is(json_object_get(hc, "Links"), "null");
+	t_json_is(json_object_get(hc, "PortBindings"), "{}");
+	assert_null(json_object_get(b, "ExposedPorts"));
+	t_json_raw_is(json_object_get(b, "NetworkingConfig"),
+		      "{\"EndpointsConfig\":{\"default\":" T_EP_EMPTY "}}");
 	json_decref(b);
 	b = t_body("run busybox");
 	t_json_is(json_object_get(b, "Cmd"), "null");
@@ -838,13 +870,628 @@ static void test_ps_table(void **state)
 		"CONTAINER ID   IMAGE     COMMAND                  CREATED         STATUS         "
 		"          PORTS                            NAMES\n"
 		"3758536064ea   busybox   \"sh -c 'echo started…\"   3 minutes ago   Up 2 minutes  "
-		"           0.0.0.0:8080->80/tcp, 9000/tcp   web\n"
+		"           9000/tcp, 0.0.0.0:8080->80/tcp   web\n"
 		"bf90b002ce4e   busybox   \"true\"                   3 minutes ago   Exited (0) 3 "
 		"hours ago                                    db\n");
 	free(out);
 	json_decref(rows);
 	json_decref(header);
 	json_decref(list);
+}
+
+/* --- ports: -p, --expose, the PORTS column, `port` --- */
+
+/* ExposedPorts and PortBindings for -p values (space-separated), as
+ * "EXPOSED BINDINGS" with sorted keys, or the error message. */
+static char *t_publish(const char *specs)
+{
+	struct strv sv = t_strv(specs);
+	json_t *exposed = json_object(), *bindings = json_object();
+	struct berr *err = NULL;
+	char *out;
+
+	if (ports_publish(&sv, exposed, bindings, &err) < 0) {
+		out = xstrdup(berr_msg(err));
+	} else {
+		_cleanup_free_ char *e = json_dumps(exposed, JSON_COMPACT | JSON_SORT_KEYS);
+		_cleanup_free_ char *b = json_dumps(bindings, JSON_COMPACT | JSON_SORT_KEYS);
+
+		out = xasprintf("%s %s", e, b);
+	}
+	json_decref(exposed);
+	json_decref(bindings);
+	berr_free(err);
+	strv_done(&sv);
+	return out;
+}
+
+static void t_publish_is(const char *specs, const char *want)
+{
+	char *got = t_publish(specs);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+#define T_BIND(key, ip, port) "{\"" key "\":[{\"HostIp\":\"" ip "\",\"HostPort\":\"" port "\"}]}"
+
+static void test_ports_publish(void **state)
+{
+	(void)state;
+	t_publish_is("80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "", ""));
+	t_publish_is("8080:80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "", "8080"));
+	t_publish_is("127.0.0.1:8080:80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "127.0.0.1", "8080"));
+	t_publish_is("127.0.0.1::80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "127.0.0.1", ""));
+	t_publish_is(":80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "", ""));
+	t_publish_is("53/udp", "{\"53/udp\":{}} " T_BIND("53/udp", "", ""));
+	t_publish_is("8080:80/sctp", "{\"80/sctp\":{}} " T_BIND("80/sctp", "", "8080"));
+	t_publish_is("0.0.0.0:80:80/UDP", "{\"80/udp\":{}} " T_BIND("80/udp", "0.0.0.0", "80"));
+	t_publish_is("08080:80/", "{\"80/tcp\":{}} " T_BIND("80/tcp", "", "8080"));
+	t_publish_is("80:0", "{\"0/tcp\":{}} " T_BIND("0/tcp", "", "80"));
+	/* IPv6: in brackets, or bare (all but the last two fields) */
+	t_publish_is("[::1]:8080:80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "::1", "8080"));
+	t_publish_is("::1:8080:80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "::1", "8080"));
+	t_publish_is("[::]:80:80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "::", "80"));
+	t_publish_is("[]:80:80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "", "80"));
+	/* ranges: one key per container port; a single one takes a host range */
+	t_publish_is("8000-8001:80-81",
+		     "{\"80/tcp\":{},\"81/tcp\":{}} {\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":"
+		     "\"8000\"}],\"81/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8001\"}]}");
+	t_publish_is("8000-8010:80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "", "8000-8010"));
+	t_publish_is("80-81",
+		     "{\"80/tcp\":{},\"81/tcp\":{}} {\"80/tcp\":[{\"HostIp\":\"\","
+		     "\"HostPort\":\"\"}],\"81/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"\"}]}");
+	t_publish_is("1.2.3.4:0-0:80", "{\"80/tcp\":{}} " T_BIND("80/tcp", "1.2.3.4", "0"));
+	/* one port published twice */
+	t_publish_is("80 8080:80",
+		     "{\"80/tcp\":{}} {\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"\"},"
+		     "{\"HostIp\":\"\",\"HostPort\":\"8080\"}]}");
+	/* the long form */
+	t_publish_is("target=80,published=8080,protocol=udp",
+		     "{\"80/udp\":{}} " T_BIND("80/udp", "", "8080"));
+	t_publish_is("target=80,mode=host", "{\"80/tcp\":{}} " T_BIND("80/tcp", "", ""));
+}
+
+static void test_ports_publish_refused(void **state)
+{
+	(void)state;
+	t_publish_is(":", "no port specified: :<empty>");
+	t_publish_is("80:", "no port specified: 80:<empty>");
+	t_publish_is("/udp", "no port specified: /udp<empty>");
+	t_publish_is("abc", "invalid containerPort: abc");
+	t_publish_is("70000", "invalid containerPort: 70000");
+	t_publish_is("-80", "invalid containerPort: -80");
+	t_publish_is("80--81", "invalid containerPort: 80--81");
+	t_publish_is("80-70", "invalid containerPort: 80-70");
+	t_publish_is("8000-7000:80", "invalid hostPort: 8000-7000");
+	t_publish_is("8000-8001:80-82",
+		     "invalid ranges specified for container and host Ports: 80-82 and 8000-8001");
+	t_publish_is("8080:80-81/udp",
+		     "invalid ranges specified for container and host Ports: 80-81 and 8080");
+	t_publish_is("80/FOO", "invalid proto: FOO");
+	t_publish_is("1.2.3:80:80", "invalid IP address: 1.2.3");
+	t_publish_is("localhost:80:80", "invalid IP address: localhost");
+	t_publish_is("[zz]:80:80", "invalid IP address: zz");
+	t_publish_is("[::1:80:80",
+		     "invalid IP address [::1: address [::1:: missing ']' in address");
+	t_publish_is("[::1]:80", "invalid IP address [:: address [::: missing ']' in address");
+	t_publish_is("[::1]:1:80:80",
+		     "invalid IP address [::1]:1: address [::1]:1:: too many colons in address");
+	t_publish_is("[::1]x:80:80",
+		     "invalid IP address [::1]x: address [::1]x:: missing port in address");
+	t_publish_is("published=8080", "no port specified: 8080:/tcp<empty>");
+	t_publish_is("a=b,c", "invalid publish opts format (should be name=value but got 'c')");
+	/* the specs before a bad one are kept; the error names the bad one */
+	t_publish_is("80 x", "invalid containerPort: x");
+}
+
+static char *t_expose(const char *specs)
+{
+	struct strv sv = t_strv(specs);
+	json_t *exposed = json_object();
+	struct berr *err = NULL;
+	char *out;
+
+	if (ports_expose(&sv, exposed, &err) < 0)
+		out = xstrdup(berr_msg(err));
+	else
+		out = json_dumps(exposed, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(exposed);
+	berr_free(err);
+	strv_done(&sv);
+	return out;
+}
+
+static void t_expose_is(const char *specs, const char *want)
+{
+	char *got = t_expose(specs);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_ports_expose(void **state)
+{
+	(void)state;
+	t_expose_is("80 53/udp", "{\"53/udp\":{},\"80/tcp\":{}}");
+	t_expose_is("80-82", "{\"80/tcp\":{},\"81/tcp\":{},\"82/tcp\":{}}");
+	t_expose_is("80-81/udp 80/", "{\"80/tcp\":{},\"80/udp\":{},\"81/udp\":{}}");
+	/* --expose takes the proto as it is */
+	t_expose_is("80/SCTP", "{\"80/SCTP\":{}}");
+	t_expose_is("8080:80", "invalid port format for --expose: 8080:80");
+	t_expose_is("abc", "invalid range format for --expose: abc, error: strconv.ParseUint: "
+			   "parsing \"abc\": invalid syntax");
+	t_expose_is("70000", "invalid range format for --expose: 70000, error: "
+			     "strconv.ParseUint: parsing \"70000\": value out of range");
+	t_expose_is("90-80", "invalid range format for --expose: 90-80, error: invalid range "
+			     "specified for port: 90-80");
+	t_expose_is("/udp", "invalid range format for --expose: /udp, error: empty string "
+			    "specified for ports");
+}
+
+static void t_display_is(const char *ports, const char *want)
+{
+	json_t *list = json_loads(ports, 0, NULL);
+	char *got = ports_display(list);
+
+	assert_string_equal(got, want);
+	free(got);
+	json_decref(list);
+}
+
+#define T_PORT(ip, priv, pub, type)                                                                \
+	"{\"IP\":\"" ip "\",\"PrivatePort\":" #priv ",\"PublicPort\":" #pub ",\"Type\":\"" type    \
+	"\"}"
+
+static void test_ports_display(void **state)
+{
+	(void)state;
+	t_display_is("[]", "");
+	t_display_is("null", "");
+	/* unpublished ports first (grouped), then the mappings, sorted */
+	t_display_is(
+		"[" T_PORT("0.0.0.0", 80, 8000, "tcp") "," T_PORT(
+			"0.0.0.0", 81, 8001,
+			"tcp") "," T_PORT("::", 80, 8000,
+					  "tcp") ",{\"PrivatePort\":9001,\"Type\":\"tcp\"},"
+						 "{\"PrivatePort\":9000,\"Type\":\"tcp\"},{"
+						 "\"PrivatePort\":53,\"Type\":\"udp\"}," T_PORT(
+							 "127.0.0.1", 53, 5353, "udp") "]",
+		"53/udp, 9000-9001/tcp, 127.0.0.1:5353->53/udp, 0.0.0.0:8000->80/tcp, "
+		"[::]:8000->80/tcp, 0.0.0.0:8001->81/tcp");
+	/* docker groups published ports only where host and container port
+	 * are the same; a break in a run flushes the group */
+	t_display_is(
+		"[" T_PORT("0.0.0.0", 81, 81, "tcp") "," T_PORT("0.0.0.0", 80, 80, "tcp") "," T_PORT(
+			"::", 80, 80,
+			"tcp") "," T_PORT("::", 81, 81,
+					  "tcp") "," T_PORT("0.0.0.0", 83, 83,
+							    "tcp") ",{\"PrivatePort\":53,\"Type\":"
+								   "\"tcp\"},"
+								   "{\"PrivatePort\":53,\"Type\":"
+								   "\"udp\"},{\"PrivatePort\":54,"
+								   "\"Type\":\"udp\"},"
+								   "{\"PrivatePort\":55,\"Type\":"
+								   "\"tcp\"}," T_PORT("0.0.0.0",
+										      100, 0,
+										      "tcp") "]",
+		"53/tcp, 0.0.0.0:80-81->80-81/tcp, 55/tcp, 53-54/udp, 0.0.0.0:83->83/tcp, "
+		"[::]:80-81->80-81/tcp, 0.0.0.0:0->100/tcp");
+	t_display_is("[{\"PrivatePort\":10,\"Type\":\"tcp\"},{\"PrivatePort\":12,\"Type\":\"tcp\"},"
+		     "{\"PrivatePort\":11,\"Type\":\"tcp\"}," T_PORT("", 7, 7, "sctp") "]",
+		     "7/sctp, 10-12/tcp");
+	t_display_is(
+		"[" T_PORT("0.0.0.0", 90, 9090, "udp") "," T_PORT("0.0.0.0", 90, 9090, "tcp") "]",
+		"0.0.0.0:9090->90/tcp, 0.0.0.0:9090->90/udp");
+}
+
+/* The lines of `port c1 [want]` for NetworkSettings.Ports, joined by '|',
+ * or the error. */
+static char *t_lookup(const char *want)
+{
+	json_t *ports = json_loads(
+		"{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"8080\"},{\"HostIp\":\"::\","
+		"\"HostPort\":\"8080\"}],\"9000/tcp\":null,\"53/udp\":[{\"HostIp\":\"127.0.0.1\","
+		"\"HostPort\":\"5353\"}],\"100/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"10000\"}],"
+		"\"81/tcp\":[]}",
+		0, NULL);
+	struct strv lines = {0};
+	struct berr *err = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (ports_lookup(ports, "c1", want, &lines, &err) < 0)
+		fputs(berr_msg(err), f);
+	for (size_t i = 0; i < lines.n; i++)
+		fprintf(f, "%s%s", i ? "|" : "", lines.v[i]);
+	fclose(f);
+	strv_done(&lines);
+	berr_free(err);
+	json_decref(ports);
+	return out;
+}
+
+static void t_lookup_is(const char *want, const char *lines)
+{
+	char *got = t_lookup(want);
+
+	assert_string_equal(got, lines);
+	free(got);
+}
+
+static void test_ports_lookup(void **state)
+{
+	(void)state;
+	t_lookup_is(NULL, "53/udp -> 127.0.0.1:5353|80/tcp -> 0.0.0.0:8080|80/tcp -> [::]:8080|"
+			  "100/tcp -> :10000");
+	t_lookup_is("80", "0.0.0.0:8080|[::]:8080");
+	t_lookup_is("80/", "0.0.0.0:8080|[::]:8080");
+	t_lookup_is("53/udp", "127.0.0.1:5353");
+	t_lookup_is("81", "Error: No public port '81' published for c1");
+	t_lookup_is("9000/tcp", "Error: No public port '9000/tcp' published for c1");
+	t_lookup_is("53", "Error: No public port '53' published for c1");
+	t_lookup_is("x",
+		    "Error: invalid port (x): strconv.ParseUint: parsing \"x\": invalid syntax");
+	t_lookup_is("70000/tcp", "Error: invalid port (70000): strconv.ParseUint: parsing "
+				 "\"70000\": value out of range");
+}
+
+/* --- networking flags of run and create --- */
+
+/* The error of a run command line: from the flags or from the body. */
+static char *t_body_error(const char *line)
+{
+	struct strv argv = t_strv(line), args = {0};
+	struct berr *err = NULL;
+	struct run_opts o = {0};
+	json_t *body = NULL;
+	char *out;
+	int r = opts_parse_mode(run_defs, &o, (int)argv.n, argv.v, false, &args, &err);
+
+	if (r == 0)
+		r = run_check_flags(&o, &err);
+	if (r == 0)
+		r = run_create_body(&o, (int)args.n, args.v, &body, &err);
+	out = xstrdup(r < 0 ? berr_msg(err) : "no error");
+	json_decref(body);
+	berr_free(err);
+	opts_free(run_defs, &o);
+	strv_done(&args);
+	strv_done(&argv);
+	return out;
+}
+
+static void t_body_error_is(const char *line, const char *want)
+{
+	char *got = t_body_error(line);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* HostConfig.NetworkMode and NetworkingConfig of a run command line. */
+static void t_networking_is(const char *line, const char *mode, const char *nc)
+{
+	json_t *b = t_body(line);
+
+	t_json_is(json_object_get(json_object_get(b, "HostConfig"), "NetworkMode"), mode);
+	t_json_raw_is(json_object_get(b, "NetworkingConfig"), nc);
+	json_decref(b);
+}
+
+static void test_run_networks(void **state)
+{
+	(void)state;
+	/* one network without options: no entry; two: an entry each */
+	t_networking_is("run --network a busybox", "\"a\"", "{\"EndpointsConfig\":{}}");
+	t_networking_is("run --network a --network b busybox", "\"a\"",
+			"{\"EndpointsConfig\":{\"a\":" T_EP_EMPTY ",\"b\":" T_EP_EMPTY "}}");
+	/* the flags without a network go to the first one */
+	t_networking_is("run --network a --network b --ip 10.0.0.2 --ip6 fd00::2 --network-alias x "
+			"--link web:w --mac-address 02:42:ac:11:00:02 busybox",
+			"\"a\"",
+			"{\"EndpointsConfig\":{\"a\":{\"IPAMConfig\":{\"IPv4Address\":\"10.0.0.2\","
+			"\"IPv6Address\":\"fd00::2\"},\"Links\":[\"web:w\"],\"Aliases\":[\"x\"],"
+			"\"MacAddress\":\"02:42:ac:11:00:02\",\"DriverOpts\":null,\"GwPriority\":"
+			"0," T_EP_TAIL ",\"b\":" T_EP_EMPTY "}}");
+	/* without --network they go to "default" (an address, a MAC; no alias) */
+	t_networking_is("run --ip 1.2.3 busybox", "\"default\"",
+			"{\"EndpointsConfig\":{\"default\":{\"IPAMConfig\":{\"IPv4Address\":"
+			"\"1.2.3\"},\"Links\":null,\"Aliases\":null,\"MacAddress\":\"\","
+			"\"DriverOpts\":null,\"GwPriority\":0," T_EP_TAIL "}}");
+	/* docker's long form, lower-cased as docker does it */
+	t_networking_is(
+		"run --network name=MyNet,alias=Foo,ip=10.0.0.2,link-local-ip=169.254.1.1,"
+		"driver-opt=K=V,gw-priority=5 busybox",
+		"\"mynet\"",
+		"{\"EndpointsConfig\":{\"mynet\":{\"IPAMConfig\":{\"IPv4Address\":\"10.0.0.2\","
+		"\"LinkLocalIPs\":[\"169.254.1.1\"]},\"Links\":null,\"Aliases\":[\"foo\"],"
+		"\"MacAddress\":\"\",\"DriverOpts\":{\"k\":\"v\"},\"GwPriority\":5," T_EP_TAIL
+		"}}");
+	t_networking_is("run --network MyNet busybox", "\"MyNet\"", "{\"EndpointsConfig\":{}}");
+	t_networking_is("run --network container:x busybox", "\"container:x\"",
+			"{\"EndpointsConfig\":{}}");
+}
+
+static void test_run_network_links_and_ports(void **state)
+{
+	json_t *b, *hc;
+
+	(void)state;
+	/* --link: HostConfig.Links as given; on a user network also the
+	 * endpoint's Links, on the default bridge not */
+	b = t_body("run --link web --link db:d --link /x:/y/z busybox");
+	hc = json_object_get(b, "HostConfig");
+	t_json_is(json_object_get(hc, "Links"), "[\"web\",\"db:d\",\"/x:/y/z\"]");
+	t_json_raw_is(json_object_get(b, "NetworkingConfig"),
+		      "{\"EndpointsConfig\":{\"default\":" T_EP_EMPTY "}}");
+	json_decref(b);
+	b = t_body("run -p 80 -p 8080:80 -p 127.0.0.1:9000:80/udp --expose 80 --expose 81 -P "
+		   "busybox");
+	hc = json_object_get(b, "HostConfig");
+	t_json_is(json_object_get(b, "ExposedPorts"),
+		  "{\"80/tcp\":{},\"80/udp\":{},\"81/tcp\":{}}");
+	t_json_is(json_object_get(hc, "PortBindings"),
+		  "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"\"},{\"HostIp\":\"\",\"HostPort\":"
+		  "\"8080\"}],\"80/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"9000\"}]}");
+	t_json_is(json_object_get(hc, "PublishAllPorts"), "true");
+	json_decref(b);
+}
+
+static void test_run_network_refusals(void **state)
+{
+	(void)state;
+	t_body_error_is("run --network-alias x busybox",
+			"network-scoped aliases are only supported for user-defined networks");
+	t_body_error_is("run --network a --network host busybox",
+			"conflicting options: cannot attach both user-defined and "
+			"non-user-defined network-modes");
+	t_body_error_is("run --network a --network a busybox",
+			"network \"a\" is specified multiple times");
+	t_body_error_is("run --network name=a,alias=x --network-alias q busybox",
+			"conflicting options: cannot specify both --network-alias and per-network "
+			"alias");
+	t_body_error_is("run --network name=a,ip=1.1.1.1 --ip 1.1.1.2 busybox",
+			"conflicting options: cannot specify both --ip and per-network IPv4 "
+			"address");
+	t_body_error_is("run --mac-address zz busybox", "zz is not a valid mac address");
+	t_body_error_is("run --network name=a,mac-address=02:42:ac:11:00 busybox",
+			"02:42:ac:11:00 is not a valid mac address");
+	t_body_error_is("run --mac-address 0242.ac11.0002 busybox", "no error");
+	t_body_error_is("run --mac-address 02-42-ac-11-00-02-03-04 busybox", "no error");
+	t_body_error_is("run --network name=a,foo=1 busybox",
+			"invalid argument \"name=a,foo=1\" for \"--network\" flag: invalid field "
+			"key foo");
+	t_body_error_is("run --network a,alias=x busybox",
+			"invalid argument \"a,alias=x\" for \"--network\" flag: invalid field a");
+	t_body_error_is("run --network alias=x busybox",
+			"invalid argument \"alias=x\" for \"--network\" flag: network name/id is "
+			"not specified");
+	t_body_error_is("run --network name=a,gw-priority=x busybox",
+			"invalid argument \"name=a,gw-priority=x\" for \"--network\" flag: invalid "
+			"gw-priority (x): invalid syntax");
+	t_body_error_is("run --network name=a,driver-opt=k busybox",
+			"invalid argument \"name=a,driver-opt=k\" for \"--network\" flag: invalid "
+			"key value pair format in driver options");
+	t_body_error_is("run -p 80/foo busybox", "invalid proto: foo");
+	t_body_error_is("run --expose 1:2 busybox", "invalid port format for --expose: 1:2");
+}
+
+/* One validator: the value it keeps, or its message. */
+static void t_check_is(opts_check_fn check, const char *value, const char *want)
+{
+	struct berr *err = NULL;
+	char *got = NULL;
+
+	if (check(value, &got, &err) < 0)
+		got = xstrdup(berr_msg(err));
+	assert_string_equal(got, want);
+	free(got);
+	berr_free(err);
+}
+
+static void test_run_flag_checks(void **state)
+{
+	struct strv args = {0};
+	struct run_opts o;
+
+	(void)state;
+	t_check_is(netopts_check_ip, " 1.1.1.1 ", "1.1.1.1");
+	t_check_is(netopts_check_ip, "0:0::1", "::1");
+	t_check_is(netopts_check_ip, "::ffff:1.2.3.4", "1.2.3.4");
+	t_check_is(netopts_check_ip, "x", "IP address is not correctly formatted: x");
+	t_check_is(netopts_check_dns_search, "example.com", "example.com");
+	t_check_is(netopts_check_dns_search, " Foo.bar. ", "Foo.bar");
+	t_check_is(netopts_check_dns_search, ".", ".");
+	t_check_is(netopts_check_dns_search, "1.2.3", "1.2.3 is not a valid domain");
+	t_check_is(netopts_check_dns_search, "-a.b", "-a.b is not a valid domain");
+	t_check_is(netopts_check_dns_search, "a_b", "a_b is not a valid domain");
+	t_check_is(netopts_check_extra_host, "a:1.2.3.4", "a:1.2.3.4");
+	t_check_is(netopts_check_extra_host, "b=::1", "b:::1");
+	t_check_is(netopts_check_extra_host, "c:[::2]", "c:::2");
+	t_check_is(netopts_check_extra_host, "e:::3", "e:::3");
+	t_check_is(netopts_check_extra_host, "f=[1.2.3.4]", "f:1.2.3.4");
+	t_check_is(netopts_check_extra_host, "d:host-gateway", "d:host-gateway");
+	t_check_is(netopts_check_extra_host, "a", "bad format for add-host: \"a\"");
+	t_check_is(netopts_check_extra_host, ":1.2.3.4", "bad format for add-host: \":1.2.3.4\"");
+	t_check_is(netopts_check_extra_host, "a:b:c=1.2.3.4",
+		   "bad format for add-host: \"a:b:c=1.2.3.4\"");
+	t_check_is(netopts_check_extra_host, "a:[zz]", "invalid IP address in add-host: \"zz\"");
+	t_check_is(netopts_check_link, "/a:/b", "/a:/b");
+	t_check_is(netopts_check_link, "a:b:c", "bad format for links: a:b:c");
+	t_check_is(netopts_check_link, "", "empty string specified for links");
+	t_check_is(netopts_check_int, "-5", "-5");
+	t_check_is(netopts_check_int, "0x10", "0x10");
+	t_check_is(netopts_check_int, "x", "strconv.ParseInt: parsing \"x\": invalid syntax");
+	/* the values are stored as docker sends them */
+	assert_int_equal(t_run_parse(&o, &args,
+				     "run --dns 0:0::1 --dns-search Foo.bar. --add-host b=::1 "
+				     "busybox"),
+			 0);
+	assert_string_equal(o.dns.v[0], "::1");
+	assert_string_equal(o.dns_search.v[0], "Foo.bar");
+	assert_string_equal(o.add_host.v[0], "b:::1");
+	assert_string_equal(netopts_localhost_dns(&o.dns), "::1");
+	opts_free(run_defs, &o);
+	strv_done(&args);
+	t_body_error_is("run --dns x busybox",
+			"invalid argument \"x\" for \"--dns\" flag: IP address is not correctly "
+			"formatted: x");
+	t_body_error_is("run --link a:b:c busybox",
+			"invalid argument \"a:b:c\" for \"--link\" flag: bad format for links: "
+			"a:b:c");
+}
+
+/* --- network connect and disconnect --- */
+
+static const struct cmd_entry *t_cmd(const char *group, const char *name)
+{
+	for (size_t i = 0; cmd_table[i]; i++)
+		if (cmd_table[i]->group && streq(cmd_table[i]->group, group) &&
+		    streq(cmd_table[i]->name, name))
+			return cmd_table[i];
+	fail();
+	return NULL;
+}
+
+/* The connect body for argv (as the flags parse and check it), or the
+ * error. */
+static char *t_connect(struct strv *argv)
+{
+	const struct cmd_entry *e = t_cmd("network", "connect");
+	struct netopts_connect o = {0};
+	struct strv args = {0};
+	struct berr *err = NULL;
+	json_t *body = NULL;
+	char *out;
+	int r = opts_parse(e->opts, &o, (int)argv->n, argv->v, &args, &err);
+
+	if (r == 0)
+		r = e->check(&o, &err);
+	if (r == 0)
+		r = netopts_connect_body(args.v[1], &o, &body, &err);
+	out = r < 0 ? xstrdup(berr_msg(err)) : json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	berr_free(err);
+	opts_free(e->opts, &o);
+	strv_done(&args);
+	strv_done(argv);
+	return out;
+}
+
+static void t_connect_is(const char *line, const char *want)
+{
+	struct strv argv = t_strv(line);
+	char *got = t_connect(&argv);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_network_connect_body(void **state)
+{
+	struct strv argv = {0};
+	char *got;
+
+	(void)state;
+	t_connect_is(
+		"connect net1 c2",
+		"{\"Container\":\"c2\",\"EndpointConfig\":{\"IPAMConfig\":{},\"Links\":null,"
+		"\"Aliases\":[],\"MacAddress\":\"\",\"DriverOpts\":{},\"GwPriority\":0," T_EP_TAIL
+		"}");
+	t_connect_is(
+		"connect --alias a --alias b --ip 10.0.0.2 --ip6 fd00::2 --link web:w --link db "
+		"--driver-opt k=v --driver-opt z=a=b --gw-priority 3 net1 c2",
+		"{\"Container\":\"c2\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv4Address\":"
+		"\"10.0.0.2\",\"IPv6Address\":\"fd00::2\"},\"Links\":[\"web:w\",\"db\"],"
+		"\"Aliases\":[\"a\",\"b\"],\"MacAddress\":\"\",\"DriverOpts\":{\"k\":\"v\","
+		"\"z\":\"a=b\"},\"GwPriority\":3," T_EP_TAIL "}");
+	/* --alias, --driver-opt and --link-local-ip are CSV lists */
+	t_connect_is(
+		"connect --alias a,b --driver-opt k=v,k2=v2 --link-local-ip 169.254.0.1 "
+		"--link-local-ip fe80::1,169.254.0.2 --gw-priority -5 net1 c2",
+		"{\"Container\":\"c2\",\"EndpointConfig\":{\"IPAMConfig\":{\"LinkLocalIPs\":["
+		"\"169.254.0.1\",\"fe80::1\",\"169.254.0.2\"]},\"Links\":null,\"Aliases\":[\"a\","
+		"\"b\"],\"MacAddress\":\"\",\"DriverOpts\":{\"k\":\"v\",\"k2\":\"v2\"},"
+		"\"GwPriority\":-5," T_EP_TAIL "}");
+	t_connect_is("connect --driver-opt z net1 c2",
+		     "invalid key/value pair format in driver options");
+	t_connect_is("connect --gw-priority x net1 c2",
+		     "invalid argument \"x\" for \"--gw-priority\" flag: strconv.ParseInt: parsing "
+		     "\"x\": invalid syntax");
+	t_connect_is("connect --link a:b:c net1 c2",
+		     "invalid argument \"a:b:c\" for \"--link\" flag: bad format for links: a:b:c");
+	/* spaces kept in aliases, trimmed around driver options; quotes */
+	strv_push(&argv, "connect");
+	strv_push(&argv, "--driver-opt");
+	strv_push(&argv, " k = v ");
+	strv_push(&argv, "--alias");
+	strv_push(&argv, " a ,\"x,y\"");
+	strv_push(&argv, "n");
+	strv_push(&argv, "c");
+	got = t_connect(&argv);
+	assert_non_null(strstr(got, "\"Aliases\":[\" a \",\"x,y\"]"));
+	assert_non_null(strstr(got, "\"DriverOpts\":{\"k\":\"v\"}"));
+	free(got);
+	strv_push(&argv, "connect");
+	strv_push(&argv, "--alias");
+	strv_push(&argv, "a\"b");
+	strv_push(&argv, "n");
+	strv_push(&argv, "c");
+	got = t_connect(&argv);
+	assert_string_equal(got, "invalid argument \"a\\\"b\" for \"--alias\" flag: parse error on "
+				 "line 1, column 2: bare \" in non-quoted-field");
+	free(got);
+}
+
+static void test_network_disconnect_body(void **state)
+{
+	json_t *b;
+
+	(void)state;
+	b = netopts_disconnect_body("c2", false);
+	t_json_raw_is(b, "{\"Container\":\"c2\",\"Force\":false}");
+	json_decref(b);
+	b = netopts_disconnect_body("c2", true);
+	t_json_raw_is(b, "{\"Container\":\"c2\",\"Force\":true}");
+	json_decref(b);
+}
+
+/* Go's encoding/csv, as pflag reads StringSlice values. */
+static void t_csv_is(const char *s, const char *want)
+{
+	struct strv sv = {0};
+	struct berr *err = NULL;
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+
+	if (opts_split_csv(s, &sv, &err) < 0)
+		fputs(berr_msg(err), f);
+	for (size_t i = 0; i < sv.n; i++)
+		fprintf(f, "[%s]", sv.v[i]);
+	fclose(f);
+	assert_string_equal(got, want);
+	free(got);
+	berr_free(err);
+	strv_done(&sv);
+}
+
+static void test_opts_csv(void **state)
+{
+	(void)state;
+	t_csv_is("", "");
+	t_csv_is("a", "[a]");
+	t_csv_is("a,,b", "[a][][b]");
+	t_csv_is(",", "[][]");
+	t_csv_is("\"a\"\"b\",c", "[a\"b][c]");
+	t_csv_is("\"x,y\",z", "[x,y][z]");
+	t_csv_is("a\"b", "parse error on line 1, column 2: bare \" in non-quoted-field");
+	t_csv_is("\"ab",
+		 "parse error on line 1, column 4: extraneous or missing \" in quoted-field");
+	t_csv_is("x,\"a\"b",
+		 "parse error on line 1, column 5: extraneous or missing \" in quoted-field");
 }
 
 /* --- exec, events, commit --- */
@@ -971,6 +1618,18 @@ int main(void)
 		cmocka_unit_test(test_stdcopy),
 		cmocka_unit_test(test_ps_helpers),
 		cmocka_unit_test(test_ps_table),
+		cmocka_unit_test(test_ports_publish),
+		cmocka_unit_test(test_ports_publish_refused),
+		cmocka_unit_test(test_ports_expose),
+		cmocka_unit_test(test_ports_display),
+		cmocka_unit_test(test_ports_lookup),
+		cmocka_unit_test(test_run_networks),
+		cmocka_unit_test(test_run_network_links_and_ports),
+		cmocka_unit_test(test_run_network_refusals),
+		cmocka_unit_test(test_run_flag_checks),
+		cmocka_unit_test(test_network_connect_body),
+		cmocka_unit_test(test_network_disconnect_body),
+		cmocka_unit_test(test_opts_csv),
 		cmocka_unit_test(test_exec_flags),
 		cmocka_unit_test(test_events_line),
 		cmocka_unit_test(test_commit_ref),
