@@ -16,6 +16,7 @@
 #include "core/api.h"
 #include "core/controller.h"
 #include "core/ctl-container.h"
+#include "core/ctl-endpoint.h"
 #include "core/detach.h"
 #include "core/events.h"
 #include "core/filters.h"
@@ -370,6 +371,7 @@ static void api_ctr_exit_cb(evutil_socket_t fd, short what, void *arg)
 
 static void api_start_after(struct api_job *aj);
 static void api_attach_started(struct api *api, struct container *c);
+static void api_ctr_submit_remove(struct api *api, const char *id);
 
 /* Job: start the container named in op (restart policies, restart). */
 static void api_start_run(struct api_job *aj)
@@ -412,6 +414,12 @@ static void api_start_after(struct api_job *aj)
 	struct api_ctr_op *op = aj->data;
 	struct container *c = api_ctr_by_id(aj->api, op->id);
 
+	if (c && aj->err && ctr_auto_remove(c)) {
+		/* --rm: a container that could not start goes, as in Docker;
+		 * `docker run --rm` waits for that */
+		api_ctr_submit_remove(aj->api, c->id);
+		return;
+	}
 	if (!c || aj->err || aj->status != 204)
 		return;
 	api_ctr_event(aj->api, c, "start", NULL);
@@ -752,8 +760,21 @@ static bool api_ctr_ancestor_match(const char *want, void *data)
 		streq(want + strlen(c->image_ref), ":latest"));
 }
 
-static bool api_ctr_match(struct container *c, json_t *f, bool all)
+struct api_ctr_net {
+	struct ctl *ctl;
+	const struct container *c;
+};
+
+static bool api_ctr_network_match(const char *want, void *data)
 {
+	const struct api_ctr_net *x = data;
+
+	return ctl_container_on_network(x->ctl, x->c, want);
+}
+
+static bool api_ctr_match(struct ctl *ctl, struct container *c, json_t *f, bool all)
+{
+	struct api_ctr_net net = {ctl, c};
 	_cleanup_free_ char *slash_name = xasprintf("/%s", c->name);
 
 	if (!all && c->status != CTR_RUNNING && !filters_get(f, "status") &&
@@ -764,7 +785,7 @@ static bool api_ctr_match(struct container *c, json_t *f, bool all)
 	       filters_match_exact(f, "status", ctr_status_to_string(c->status)) &&
 	       filters_match(f, "exited", api_ctr_exited_match, c) &&
 	       filters_match(f, "ancestor", api_ctr_ancestor_match, c) &&
-	       filters_match_exact(f, "network", ctr_network_mode(c)) &&
+	       filters_match(f, "network", api_ctr_network_match, &net) &&
 	       filters_match_labels(f, "label", json_object_get(c->config, "Labels"));
 }
 
@@ -787,8 +808,13 @@ static void api_ctr_list(struct api *api, struct http_req *req, char **params)
 	for (size_t i = api->ctl->n_ctrs; i-- > 0;) {
 		if (limit > 0 && (long)json_array_size(list) >= limit)
 			break;
-		if (api_ctr_match(api->ctl->ctrs[i], f, all || limit > 0))
-			json_array_append_new(list, ctr_to_summary_json(api->ctl->ctrs[i]));
+		struct container *c = api->ctl->ctrs[i];
+
+		if (api_ctr_match(api->ctl, c, f, all || limit > 0))
+			json_array_append_new(
+				list, ctr_to_summary_json(
+					      c, ctl_container_network_settings(api->ctl, c, true),
+					      ctl_container_ports_summary(api->ctl, c)));
 	}
 	ctl_read_unlock(api->ctl);
 	json_decref(f);
@@ -805,7 +831,7 @@ static void api_ctr_inspect(struct api *api, struct http_req *req, char **params
 	if (ctl_container_find(api->ctl, params[0], &c, &err) == 0) {
 		_cleanup_free_ char *log = api_log_path(api, c->id);
 
-		o = ctr_to_inspect_json(c);
+		o = ctr_to_inspect_json(c, ctl_container_network_settings(api->ctl, c, false));
 		json_object_set_new(o, "LogPath", json_string(log));
 	}
 	ctl_read_unlock(api->ctl);

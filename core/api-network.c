@@ -6,6 +6,8 @@
 
 #include "core/api.h"
 #include "core/controller.h"
+#include "core/ctl-container.h"
+#include "core/ctl-endpoint.h"
 #include "core/events.h"
 #include "core/filters.h"
 #include "core/util.h"
@@ -42,23 +44,30 @@ static int api_net_check_filters(json_t *f, struct berr **err)
 	return 0;
 }
 
+struct api_net_use {
+	struct ctl *ctl;
+	const struct network *net;
+};
+
 /* dangling=true: networks no container uses (never the predefined ones). */
 static bool api_net_dangling_match(const char *want, void *data)
 {
-	const struct network *net = data;
-	bool dangling = !net->predefined;
+	const struct api_net_use *x = data;
+	bool dangling = !x->net->predefined && !ctl_network_in_use(x->ctl, x->net, NULL);
 
 	return (streq(want, "true") || streq(want, "1")) ? dangling : !dangling;
 }
 
-static bool api_net_match(struct network *net, json_t *f)
+static bool api_net_match(struct ctl *ctl, struct network *net, json_t *f)
 {
+	struct api_net_use use = {ctl, net};
+
 	return filters_match(f, "name", filters_regex_match, net->name) &&
 	       filters_match(f, "id", filters_prefix_match, net->id) &&
 	       filters_match_exact(f, "driver", net->driver_name) &&
 	       filters_match_exact(f, "scope", net_scope_to_string(net->scope)) &&
 	       filters_match(f, "type", api_net_type_match, net) &&
-	       filters_match(f, "dangling", api_net_dangling_match, net) &&
+	       filters_match(f, "dangling", api_net_dangling_match, &use) &&
 	       filters_match_labels(f, "label", net->labels);
 }
 
@@ -77,7 +86,7 @@ static void api_net_list(struct api *api, struct http_req *req, char **params)
 	list = json_array();
 	ctl_read_lock(api->ctl);
 	for (size_t i = 0; i < api->ctl->n_nets; i++)
-		if (api_net_match(api->ctl->nets[i], f))
+		if (api_net_match(api->ctl, api->ctl->nets[i], f))
 			json_array_append_new(list, net_to_json(api->ctl->nets[i], NULL));
 	ctl_read_unlock(api->ctl);
 	json_decref(f);
@@ -95,8 +104,12 @@ static void api_net_inspect(struct api *api, struct http_req *req, char **params
 	if (ctl_network_find(api->ctl, params[0], &net, &err) == 0) {
 		if (scope && *scope && !streq(scope, net_scope_to_string(net->scope)))
 			berr_set(&err, ENOENT, "network %s not found", params[0]);
-		else
-			obj = net_to_json(net, NULL);
+		else {
+			json_t *ctrs = ctl_network_containers_json(api->ctl, net);
+
+			obj = net_to_json(net, ctrs);
+			json_decref(ctrs);
+		}
 	}
 	ctl_read_unlock(api->ctl);
 	if (obj)
@@ -244,8 +257,86 @@ static void api_net_prune(struct api *api, struct http_req *req, char **params)
 			     api_net_destroy_after, NULL);
 }
 
+/* connect and disconnect: {"Container", "EndpointConfig"} / {"Container",
+ * "Force"}; the job records what the event names. */
+static void api_net_attach_run(struct api_job *aj)
+{
+	json_t *body = aj->data;
+	const char *ref = json_string_value(json_object_get(body, "ref"));
+	const char *ctr = json_string_value(json_object_get(body, "Container"));
+	bool connect = json_is_true(json_object_get(body, "connect"));
+	struct network *net;
+	struct container *c;
+	int r;
+
+	if (connect)
+		r = ctl_network_connect(aj->api->ctl, ref, ctr,
+					json_object_get(body, "EndpointConfig"), &aj->err);
+	else
+		r = ctl_network_disconnect(aj->api->ctl, ref, ctr,
+					   json_is_true(json_object_get(body, "Force")), &aj->err);
+	if (r < 0 || ctl_network_find(aj->api->ctl, ref, &net, NULL) < 0 ||
+	    ctl_container_find(aj->api->ctl, ctr, &c, NULL) < 0)
+		return;
+	aj->status = 200;
+	json_object_set_new(body, "event",
+			    json_pack("{s:s, s:s, s:s, s:s}", "id", net->id, "container", c->id,
+				      "name", net->name, "type", net->driver_name));
+}
+
+static void api_net_attach_after(struct api_job *aj)
+{
+	json_t *body = aj->data, *ev = json_object_get(body, "event");
+	bool connect = json_is_true(json_object_get(body, "connect"));
+
+	if (aj->err || !ev)
+		return;
+	events_emit(aj->api->events, "network", connect ? "connect" : "disconnect",
+		    json_string_value(json_object_get(ev, "id")),
+		    json_pack("{s:O, s:O, s:O}", "container", json_object_get(ev, "container"),
+			      "name", json_object_get(ev, "name"), "type",
+			      json_object_get(ev, "type")));
+}
+
+static void api_net_attach(struct api *api, struct http_req *req, const char *ref, bool connect)
+{
+	struct berr *err = NULL;
+	json_t *body;
+
+	if (api_body_json(req, &body, &err) == 0) {
+		if (!json_is_object(body) || !json_is_string(json_object_get(body, "Container")))
+			berr_set(&err, EINVAL, "Container is required");
+		else {
+			json_object_set_new(body, "ref", json_string(ref));
+			json_object_set_new(body, "connect", json_boolean(connect));
+			api_job_submit_after(api, req, api_net_attach_run, json_incref(body),
+					     api_net_free_json, api_net_attach_after, NULL);
+		}
+		json_decref(body);
+	}
+	if (err) {
+		api_reply_berr(req, err);
+		berr_free(err);
+	}
+}
+
+static void api_net_connect(struct api *api, struct http_req *req, char **params)
+{
+	api_net_attach(api, req, params[0], true);
+}
+
+static void api_net_disconnect(struct api *api, struct http_req *req, char **params)
+{
+	api_net_attach(api, req, params[0], false);
+}
+
 const struct api_route api_network_routes[] = {
-	{"GET", "/networks", api_net_list},	      {"GET", "/networks/{id}", api_net_inspect},
-	{"POST", "/networks/create", api_net_create}, {"POST", "/networks/prune", api_net_prune},
-	{"DELETE", "/networks/{id}", api_net_delete}, {0},
+	{"GET", "/networks", api_net_list},
+	{"GET", "/networks/{id}", api_net_inspect},
+	{"POST", "/networks/create", api_net_create},
+	{"POST", "/networks/prune", api_net_prune},
+	{"DELETE", "/networks/{id}", api_net_delete},
+	{"POST", "/networks/{id}/connect", api_net_connect},
+	{"POST", "/networks/{id}/disconnect", api_net_disconnect},
+	{0},
 };

@@ -48,6 +48,7 @@ void ctr_free(struct container *c)
 	json_decref(c->host_config);
 	ctr_strv_free(c->argv);
 	json_decref(c->mounts);
+	ep_ports_free(c->ports, c->n_ports);
 	free(c->error);
 	free(c);
 }
@@ -477,21 +478,17 @@ static int ctr_check_limits(json_t *hc, struct berr **err)
 	return 0;
 }
 
-/* NetworkMode: this runtime joins none or host; bridge networks come with
- * the bridge data path. */
+/* NetworkMode: none, host, bridge (also "default" and ""), container:<ref>
+ * or a network's name or id (which the controller looks up). */
 static int ctr_check_network(json_t *hc, struct berr **err)
 {
 	const char *mode = ctr_str(hc, "NetworkMode");
 
-	if (!*mode)
-		json_object_set_new(hc, "NetworkMode", json_string("default"));
-	else if (streq(mode, "none") || streq(mode, "host"))
-		return 0;
-	return berr_set(err, EINVAL,
-			"network mode \"%s\": containers can join only --network none or "
-			"--network host so far (bridge networks for containers are not "
-			"implemented yet)",
-			*mode ? mode : "default");
+	if (!*mode || streq(mode, "default"))
+		json_object_set_new(hc, "NetworkMode", json_string("bridge"));
+	else if (streq(mode, "container:"))
+		return berr_set(err, EINVAL, "invalid network mode: container: needs a container");
+	return 0;
 }
 
 static int ctr_check_host_config(json_t *hc, struct berr **err)
@@ -531,6 +528,8 @@ int ctr_from_create_json(json_t *body, const struct image *img, struct container
 		r = ctr_merge_config(body, img->config, &c->config, err);
 	if (r == 0)
 		r = ctr_argv(c->config, &c->argv, err);
+	if (r == 0)
+		r = ep_ports_parse(c->config, c->host_config, &c->ports, &c->n_ports, err);
 	if (r < 0) {
 		ctr_free(c);
 		return r;
@@ -589,26 +588,16 @@ static json_t *ctr_args_json(const struct container *c)
 	return args;
 }
 
-/* NetworkSettings: the none and host networks have no addresses. */
-static json_t *ctr_network_json(const struct container *c)
+json_t *ctr_to_inspect_json(const struct container *c, json_t *net_settings)
 {
-	const char *mode = ctr_network_mode(c);
-
-	return json_pack("{s:s, s:s, s:{}, s:{s:{s:s, s:s, s:s, s:s, s:i}}}", "SandboxID", "",
-			 "SandboxKey", "", "Ports", "Networks", mode, "NetworkID", "", "EndpointID",
-			 "", "Gateway", "", "IPAddress", "", "IPPrefixLen", 0);
-}
-
-json_t *ctr_to_inspect_json(const struct container *c)
-{
-	json_t *o = json_pack("{s:s, s:o, s:s, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:O, s:O,"
-			      " s:o, s:o}",
-			      "Id", c->id, "Created", ctr_time_json(&c->created), "Path",
-			      c->argv[0], "Args", ctr_args_json(c), "State", ctr_state_json(c),
-			      "Image", c->image_id, "Name", "", "RestartCount", c->restart_count,
-			      "Driver", "overlayfs", "Platform", "linux", "HostConfig",
-			      c->host_config, "Config", c->config, "NetworkSettings",
-			      ctr_network_json(c), "Mounts", ctr_mounts_json(c));
+	json_t *o = json_pack(
+		"{s:s, s:o, s:s, s:o, s:o, s:s, s:s, s:i, s:s, s:s, s:O, s:O,"
+		" s:o, s:o}",
+		"Id", c->id, "Created", ctr_time_json(&c->created), "Path", c->argv[0], "Args",
+		ctr_args_json(c), "State", ctr_state_json(c), "Image", c->image_id, "Name", "",
+		"RestartCount", c->restart_count, "Driver", "overlayfs", "Platform", "linux",
+		"HostConfig", c->host_config, "Config", c->config, "NetworkSettings",
+		net_settings ? net_settings : json_object(), "Mounts", ctr_mounts_json(c));
 	char *name = xasprintf("/%s", c->name);
 
 	json_object_set_new(o, "Name", json_string(name));
@@ -636,23 +625,21 @@ static char *ctr_command_line(const struct container *c)
 	return s;
 }
 
-json_t *ctr_to_summary_json(const struct container *c)
+json_t *ctr_to_summary_json(const struct container *c, json_t *net_settings, json_t *ports)
 {
 	_cleanup_free_ char *cmd = ctr_command_line(c), *status = ctr_status_text(c);
 	_cleanup_free_ char *name = xasprintf("/%s", c->name);
-	json_t *net = ctr_network_json(c);
-	json_t *o;
 
-	o = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:O, s:s, s:s, s:{s:s}, s:{s:O},"
-		      " s:o}",
-		      "Id", c->id, "Names", name, "Image", c->image_ref, "ImageID", c->image_id,
-		      "Command", cmd, "Created", (json_int_t)c->created.tv_sec, "Ports", "Labels",
-		      json_object_get(c->config, "Labels"), "State",
-		      ctr_status_to_string(c->status), "Status", status, "HostConfig",
-		      "NetworkMode", ctr_network_mode(c), "NetworkSettings", "Networks",
-		      json_object_get(net, "Networks"), "Mounts", ctr_mounts_json(c));
-	json_decref(net);
-	return o;
+	return json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:o, s:O, s:s, s:s, s:{s:s}, s:o,"
+			 " s:o}",
+			 "Id", c->id, "Names", name, "Image", c->image_ref, "ImageID", c->image_id,
+			 "Command", cmd, "Created", (json_int_t)c->created.tv_sec, "Ports",
+			 ports ? ports : json_array(), "Labels",
+			 json_object_get(c->config, "Labels"), "State",
+			 ctr_status_to_string(c->status), "Status", status, "HostConfig",
+			 "NetworkMode", ctr_network_mode(c), "NetworkSettings",
+			 net_settings ? net_settings : json_pack("{s:{}}", "Networks"), "Mounts",
+			 ctr_mounts_json(c));
 }
 
 /* "3 seconds", "5 minutes", "2 hours", "4 days" as Docker's units.HumanDuration. */
@@ -698,10 +685,13 @@ char *ctr_status_text(const struct container *c)
 
 json_t *ctr_to_store_json(const struct container *c)
 {
-	json_t *o = ctr_to_inspect_json(c), *argv = json_array();
+	json_t *o = ctr_to_inspect_json(c, NULL), *argv = json_array(), *bound = json_array();
 
 	for (size_t i = 0; c->argv[i]; i++)
 		json_array_append_new(argv, json_string(c->argv[i]));
+	for (size_t i = 0; i < c->n_ports; i++)
+		json_array_append_new(bound, json_integer(c->ports[i].bound));
+	json_object_set_new(o, "BoundPorts", bound);
 	json_object_set_new(o, "Argv", argv);
 	json_object_set_new(o, "ImageRef", json_string(c->image_ref));
 	json_object_set_new(o, "StopRequested", json_boolean(c->stop_requested));
@@ -758,10 +748,15 @@ int ctr_from_store_json(json_t *obj, struct container **ret, struct berr **err)
 	c->restart_count = (int)json_integer_value(json_object_get(obj, "RestartCount"));
 	c->stop_requested = json_is_true(json_object_get(obj, "StopRequested"));
 	r = ctr_state_from_json(json_object_get(obj, "State"), c, err);
+	if (r == 0)
+		r = ep_ports_parse(c->config, c->host_config, &c->ports, &c->n_ports, err);
 	if (r < 0) {
 		ctr_free(c);
 		return r;
 	}
+	json_array_foreach (json_object_get(obj, "BoundPorts"), i, v)
+		if (i < c->n_ports)
+			c->ports[i].bound = (uint16_t)json_integer_value(v);
 	*ret = c;
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/berr.h"
+#include "core/endpoint.h"
 
 struct image;
 
@@ -42,8 +43,10 @@ struct container {
 	struct timespec finished;
 	char *error;
 	int restart_count;
-	bool stop_requested; /* exited because of stop/kill: no restart */
-	json_t *mounts;	     /* resolved mount points: the inspect "Mounts" array */
+	bool stop_requested;   /* exited because of stop/kill: no restart */
+	json_t *mounts;	       /* resolved mount points: the inspect "Mounts" array */
+	struct ep_port *ports; /* published ports (HostConfig.PortBindings, -P) */
+	size_t n_ports;
 	/* loop-side, not stored */
 	void *priv;
 };
@@ -61,8 +64,10 @@ char *ctr_name_generate(unsigned seed);
 int ctr_from_create_json(json_t *body, const struct image *img, struct container **ret,
 			 struct berr **err);
 
-json_t *ctr_to_inspect_json(const struct container *c);
-json_t *ctr_to_summary_json(const struct container *c);
+/* net_settings: the NetworkSettings object (taken; NULL for {}); ports:
+ * the list's "Ports" (taken; NULL for []). */
+json_t *ctr_to_inspect_json(const struct container *c, json_t *net_settings);
+json_t *ctr_to_summary_json(const struct container *c, json_t *net_settings, json_t *ports);
 json_t *ctr_to_store_json(const struct container *c);
 int ctr_from_store_json(json_t *obj, struct container **ret, struct berr **err);
 

@@ -9,6 +9,7 @@
 
 #include "core/controller.h"
 #include "core/ctl-container.h"
+#include "core/ctl-endpoint.h"
 #include "core/ctl-volume.h"
 #include "core/filters.h"
 #include "core/log.h"
@@ -62,6 +63,7 @@ void ctl_free(struct ctl *ctl)
 	free(ctl->exec_root);
 	free(ctl->cgroup_parent);
 	ctl_containers_free(ctl);
+	ctl_endpoints_free(ctl);
 	ctl_volumes_free(ctl);
 	pthread_rwlock_destroy(&ctl->lock);
 	free(ctl);
@@ -414,26 +416,35 @@ static int ctl_net_delete(struct ctl *ctl, struct network *net, struct berr **er
 
 int ctl_network_delete(struct ctl *ctl, const char *ref, struct berr **err)
 {
+	_cleanup_free_ char *users = NULL;
 	struct network *net;
 	int r;
 
 	r = ctl_network_find(ctl, ref, &net, err);
 	if (r < 0)
 		return r;
+
 	if (net->predefined)
 		return berr_set(err, EPERM, "%s is a pre-defined network and cannot be removed",
 				net->name);
+	if (ctl_network_in_use(ctl, net, &users))
+		return berr_set(err, EPERM,
+				"error while removing network: network %s has active endpoints "
+				"(%s)",
+				net->name, users);
 	return ctl_net_delete(ctl, net, err);
 }
 
 /* Prune candidates: not predefined, labels as asked (label, label!), older
  * than until. */
-static bool ctl_prune_match(struct network *net, json_t *filters, const struct timespec *until)
+static bool ctl_prune_match(struct ctl *ctl, struct network *net, json_t *filters,
+			    const struct timespec *until)
 {
 	json_t *not = filters_get(filters, "label!"), *v;
 	size_t i;
 
-	if (net->predefined || !filters_match_labels(filters, "label", net->labels))
+	if (net->predefined || !filters_match_labels(filters, "label", net->labels) ||
+	    ctl_network_in_use(ctl, net, NULL))
 		return false;
 	json_array_foreach (not, i, v)
 		if (filters_label_holds(json_string_value(v), net->labels))
@@ -457,7 +468,7 @@ int ctl_network_prune(struct ctl *ctl, json_t *filters, json_t **ret, struct ber
 	}
 	victims = xcalloc(ctl->n_nets + 1, sizeof(*victims));
 	for (size_t i = 0; i < ctl->n_nets; i++)
-		if (ctl_prune_match(ctl->nets[i], filters, until_v ? &until : NULL))
+		if (ctl_prune_match(ctl, ctl->nets[i], filters, until_v ? &until : NULL))
 			victims[n++] = ctl->nets[i];
 	names = json_array();
 	for (size_t i = 0; i < n; i++) {
@@ -564,6 +575,34 @@ static bool ctl_bip_changed(struct ctl *ctl, struct network *net)
 	       !cidr_addr_eq(&subnet.addr, &net->ipam[0].subnet.addr);
 }
 
+static int ctl_count_endpoint(const char *key, json_t *obj, void *data, struct berr **err)
+{
+	struct {
+		const char *net_id;
+		size_t n;
+	} *x = data;
+
+	(void)key;
+	(void)err;
+	const char *net = json_string_value(json_object_get(obj, "Network"));
+
+	if (net && streq(net, x->net_id))
+		x->n++;
+	return 0;
+}
+
+/* Are there endpoints on net in the store (before they are loaded)? */
+static bool ctl_stored_endpoints_on(struct ctl *ctl, const struct network *net)
+{
+	struct {
+		const char *net_id;
+		size_t n;
+	} x = {net->id, 0};
+
+	store_load(ctl->store, "endpoints", ctl_count_endpoint, &x, NULL);
+	return x.n > 0;
+}
+
 int ctl_restore(struct ctl *ctl, struct berr **err)
 {
 	struct network *net;
@@ -573,7 +612,11 @@ int ctl_restore(struct ctl *ctl, struct berr **err)
 	if (r < 0)
 		return r;
 	net = ctl_net_by_name(ctl, "bridge");
-	if (net && ctl_bip_changed(ctl, net)) {
+	if (net && ctl_bip_changed(ctl, net) && ctl_stored_endpoints_on(ctl, net)) {
+		log_warn("--bip %s differs from the default bridge's address, but containers "
+			 "have endpoints on it: keeping it",
+			 ctl->bip);
+	} else if (net && ctl_bip_changed(ctl, net)) {
 		log_info("--bip %s differs from the default bridge's address: re-creating it",
 			 ctl->bip);
 		if ((r = ctl_net_delete(ctl, net, err)) < 0)

@@ -18,6 +18,7 @@ struct store;
 struct img_store;
 struct container;
 struct volume;
+struct endpoint;
 
 struct ctl_config {
 	const char *root;
@@ -45,6 +46,8 @@ struct ctl {
 	size_t n_ctrs, cap_ctrs;
 	struct volume **vols; /* see ctl-volume.c */
 	size_t n_vols, cap_vols;
+	struct endpoint **eps; /* see ctl-endpoint.c */
+	size_t n_eps, cap_eps;
 };
 
 int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err);

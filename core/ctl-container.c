@@ -13,10 +13,12 @@
 
 #include "core/controller.h"
 #include "core/ctl-container.h"
+#include "core/ctl-endpoint.h"
 #include "core/ctl-volume.h"
 #include "core/log.h"
 #include "core/store.h"
 #include "core/util.h"
+#include "drivers/driver.h"
 #include "runtime/image.h"
 #include "runtime/runtime.h"
 
@@ -197,8 +199,10 @@ int ctl_container_create(struct ctl *ctl, json_t *body, const char *name, struct
 	c->name = cname;
 	util_random_id(c->id);
 	clock_gettime(CLOCK_REALTIME, &c->created);
-	if ((r = ctl_volumes_attach(ctl, c, img, err)) < 0)
+	if ((r = ctl_endpoints_create(ctl, c, json_object_get(body, "NetworkingConfig"), err)) < 0)
 		goto fail;
+	if ((r = ctl_volumes_attach(ctl, c, img, err)) < 0)
+		goto fail_endpoints;
 	if ((r = ctl_ctr_make_bundle(ctl, c, err)) < 0)
 		goto fail_volumes;
 	if ((r = ctl_container_save(ctl, c, err)) < 0) {
@@ -213,6 +217,8 @@ int ctl_container_create(struct ctl *ctl, json_t *body, const char *name, struct
 	return 0;
 fail_volumes:
 	ctl_volumes_detach(ctl, c);
+fail_endpoints:
+	ctl_endpoints_remove(ctl, c);
 fail:
 	ctr_free(c);
 	return r;
@@ -365,12 +371,15 @@ static int ctl_ctr_etc_files(struct ctl *ctl, struct container *c, struct rt_spe
 {
 	_cleanup_free_ char *bundle = ctl_container_bundle(ctl, c);
 	_cleanup_free_ char *resolv = ctl_resolv_conf(), *hosts = NULL, *hn = NULL;
+	_cleanup_free_ char *mine = ctl_container_hosts_lines(ctl, c, spec->hostname);
 	int r;
 
+	/* 127.0.1.1 names the container only when it has no address of its own */
 	hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 			  "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-			  "ff02::2\tip6-allrouters\n127.0.1.1\t%s\n",
-			  spec->hostname);
+			  "ff02::2\tip6-allrouters\n%s%s%s",
+			  *mine ? "" : "127.0.1.1\t", *mine ? mine : spec->hostname,
+			  *mine ? "" : "\n");
 	hn = xasprintf("%s\n", spec->hostname);
 	spec->hosts_path = xasprintf("%s/hosts", bundle);
 	spec->resolv_path = xasprintf("%s/resolv.conf", bundle);
@@ -487,7 +496,10 @@ static int ctl_ctr_spec(struct ctl *ctl, struct container *c, struct rt_spec *sp
 	if ((r = ctl_resolve_user(spec->lower_dirs, json_string_value(json_object_get(cfg, "User")),
 				  spec, err)) < 0)
 		return r;
-	spec->net_mode = streq(ctr_network_mode(c), "host") ? RT_NET_HOST : RT_NET_NONE;
+	if (streq(ctr_network_mode(c), "host"))
+		spec->net_mode = RT_NET_HOST;
+	else
+		spec->net_mode = spec->net_path ? RT_NET_PATH : RT_NET_NONE;
 	spec->hostname = ctl_ctr_hostname(c, hostname, spec->net_mode);
 	spec->tty = ctr_tty(c);
 	spec->open_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
@@ -524,12 +536,14 @@ int ctl_container_rename(struct ctl *ctl, struct container *c, const char *name,
 	pthread_rwlock_wrlock(&ctl->lock);
 	old = c->name;
 	c->name = newname;
+	ctl_endpoints_rename(ctl, c);
 	pthread_rwlock_unlock(&ctl->lock);
 	r = ctl_container_save(ctl, c, err);
 	pthread_rwlock_wrlock(&ctl->lock);
 	if (r < 0) {
 		c->name = old;
 		old = newname;
+		ctl_endpoints_rename(ctl, c);
 	}
 	pthread_rwlock_unlock(&ctl->lock);
 	free(old);
@@ -549,13 +563,17 @@ int ctl_container_start(struct ctl *ctl, struct container *c, struct berr **err)
 	if (mkdir(top, 0700) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "cannot create %s: %m", top);
 	rt_delete(state, NULL);
-	r = ctl_ctr_spec(ctl, c, &spec, err);
+	r = ctl_sandbox_up(ctl, c, &spec.net_path, err);
+	if (r == 0)
+		r = ctl_ctr_spec(ctl, c, &spec, err);
 	if (r == 0)
 		r = rt_start(getenv("BERTH_SHIM"), state, &spec, &pid, err);
 	rt_spec_done(&spec);
-	/* a start that failed leaves no runtime state behind */
-	if (r < 0)
+	/* a start that failed leaves no runtime state and no sandbox behind */
+	if (r < 0) {
 		rt_delete(state, NULL);
+		ctl_sandbox_down(ctl, c);
+	}
 	pthread_rwlock_wrlock(&ctl->lock);
 	if (r == 0) {
 		c->status = CTR_RUNNING;
@@ -620,6 +638,7 @@ bool ctl_container_reap(struct ctl *ctl, struct container *c)
 	c->finished = ex.finished;
 	pthread_rwlock_unlock(&ctl->lock);
 	rt_delete(state, NULL);
+	ctl_sandbox_down(ctl, c);
 	ctl_container_save(ctl, c, NULL);
 	log_info("container %s (%.12s) exited with %d", c->name, c->id, c->exit_code);
 	return true;
@@ -663,6 +682,7 @@ static int ctl_ctr_remove(struct ctl *ctl, struct container *c, bool force, bool
 	if ((r = store_del(ctl->store, CTL_KIND_CONTAINERS, c->id, err)) < 0)
 		return r;
 	ctl_rmtree(bundle);
+	ctl_endpoints_remove(ctl, c);
 	ctl_ctr_unlink(ctl, c);
 	if (volumes || ctr_auto_remove(c))
 		ctl_volumes_detach(ctl, c);
@@ -694,14 +714,31 @@ static int ctl_load_container(const char *key, json_t *obj, void *data, struct b
 		return 0;
 	}
 	ctl_ctr_insert(ctl, c);
-	if (c->status == CTR_RUNNING && ctl_container_reap(ctl, c))
-		log_info("container %s exited while berthd was down (%d)", c->name, c->exit_code);
 	return 0;
 }
 
+/* Containers, then their endpoints; then the running ones either reaped
+ * (they exited while berthd was down) or given their sandbox again. */
 int ctl_containers_restore(struct ctl *ctl, struct berr **err)
 {
-	return store_load(ctl->store, CTL_KIND_CONTAINERS, ctl_load_container, ctl, err);
+	int r;
+
+	if ((r = store_load(ctl->store, CTL_KIND_CONTAINERS, ctl_load_container, ctl, err)) < 0 ||
+	    (r = ctl_endpoints_restore(ctl, err)) < 0)
+		return r;
+	for (size_t i = 0; i < ctl->n_ctrs; i++) {
+		struct container *c = ctl->ctrs[i];
+
+		if (c->status != CTR_RUNNING)
+			continue;
+		if (ctl_container_reap(ctl, c))
+			log_info("container %s exited while berthd was down (%d)", c->name,
+				 c->exit_code);
+		else
+			ctl_sandbox_restore(ctl, c);
+	}
+	driver_restore_done();
+	return 0;
 }
 
 int ctl_signal_parse(const char *s)

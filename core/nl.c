@@ -406,31 +406,101 @@ int nl_link_set_mtu(const char *name, unsigned mtu, struct berr **err)
 int nl_veth_add(const char *name, const char *peer, int peer_netns_fd, unsigned mtu,
 		struct berr **err)
 {
+	struct nl_veth v = {
+		.name = name,
+		.peer = peer,
+		.peer_netns_fd = peer_netns_fd,
+		.mtu = mtu,
+	};
+
+	return nl_veth_add_ex(&v, err);
+}
+
+int nl_veth_add_ex(const struct nl_veth *v, struct berr **err)
+{
 	_cleanup_link_ struct rtnl_link *link = NULL;
+	_cleanup_naddr_ struct nl_addr *mac = NULL;
 	struct rtnl_link *p;
 	struct nl_sock *sk = NULL;
-	int r;
+	int master = 0, r;
 
-	r = nl_thread_sock(&sk, err);
-	if (r < 0)
+	if ((r = nl_thread_sock(&sk, err)) < 0)
 		return r;
+	if (v->master && (r = nl_link_get(v->master, &master, NULL, err)) <= 0)
+		return r < 0 ? r : berr_set(err, ENODEV, "link %s not found", v->master);
 	link = rtnl_link_veth_alloc();
 	if (!link)
-		return berr_set(err, ENOMEM, "cannot add veth %s: out of memory", name);
+		return berr_set(err, ENOMEM, "cannot add veth %s: out of memory", v->name);
 	p = rtnl_link_veth_get_peer(link);
-	rtnl_link_set_name(link, name);
-	rtnl_link_set_name(p, peer);
-	if (mtu) {
-		rtnl_link_set_mtu(link, mtu);
-		rtnl_link_set_mtu(p, mtu);
+	rtnl_link_set_name(link, v->name);
+	rtnl_link_set_name(p, v->peer);
+	if (v->mtu) {
+		rtnl_link_set_mtu(link, v->mtu);
+		rtnl_link_set_mtu(p, v->mtu);
 	}
+	if (master)
+		rtnl_link_set_master(link, master);
+	/* only the host end: the kernel configures the peer before the pair
+	 * is linked, and opening it then fails (ENOTCONN) */
+	if (v->up)
+		rtnl_link_set_flags(link, IFF_UP);
+	if (v->peer_mac && (mac = nl_addr_build(AF_LLC, v->peer_mac, 6)))
+		rtnl_link_set_addr(p, mac);
 	/* the peer is born in the sandbox: nothing is moved afterwards */
-	if (peer_netns_fd >= 0)
-		rtnl_link_set_ns_fd(p, peer_netns_fd);
+	if (v->peer_netns_fd >= 0)
+		rtnl_link_set_ns_fd(p, v->peer_netns_fd);
 	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(p);
 	if (r < 0)
-		return nl_fail(err, r, "cannot add veth pair %s/%s", name, peer);
+		return nl_fail(err, r, "cannot add veth pair %s/%s", v->name, v->peer);
+	return 0;
+}
+
+struct nl_mac_find {
+	const uint8_t *mac;
+	char *name;
+	size_t len;
+	bool found;
+};
+
+static void nl_match_mac(struct nl_object *obj, void *data)
+{
+	struct rtnl_link *link = (struct rtnl_link *)obj;
+	struct nl_addr *a = rtnl_link_get_addr(link);
+	struct nl_mac_find *f = data;
+
+	if (!f->found && a && nl_addr_get_len(a) == 6 &&
+	    memcmp(nl_addr_get_binary_addr(a), f->mac, 6) == 0) {
+		snprintf(f->name, f->len, "%s", rtnl_link_get_name(link));
+		f->found = true;
+	}
+}
+
+int nl_link_find_mac(const uint8_t mac[6], char *name, size_t len, struct berr **err)
+{
+	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+	struct nl_mac_find f = {.mac = mac, .name = name, .len = len};
+	struct nl_sock *sk = NULL;
+	int r;
+
+	if ((r = nl_thread_sock(&sk, err)) < 0)
+		return r;
+	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
+	if (r < 0)
+		return nl_fail(err, r, "cannot list links");
+	nl_cache_foreach(cache, nl_match_mac, &f);
+	return f.found ? 1 : 0;
+}
+
+int nl_link_get_mtu(const char *name, unsigned *ret, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = NULL;
+	struct nl_sock *sk = NULL;
+	int r;
+
+	if ((r = nl_thread_sock(&sk, err)) < 0 || (r = nl_link_need(sk, name, &link, err)) < 0)
+		return r;
+	*ret = rtnl_link_get_mtu(link);
 	return 0;
 }
 

@@ -38,6 +38,21 @@ int nl_addr_del(const char *ifname, const struct ipaddr *addr, unsigned plen, st
  * peer_netns_fd (-1: here too).  mtu 0: kernel default.  EEXIST if taken. */
 int nl_veth_add(const char *name, const char *peer, int peer_netns_fd, unsigned mtu,
 		struct berr **err);
+/* The same in one message, with more set at birth: the host end's master
+ * (a bridge, or NULL), the peer's MAC (or NULL), the host end up (the
+ * peer cannot be brought up in the same message). */
+struct nl_veth {
+	const char *name, *peer;
+	int peer_netns_fd;
+	unsigned mtu;
+	const char *master;
+	const uint8_t *peer_mac;
+	bool up;
+};
+int nl_veth_add_ex(const struct nl_veth *v, struct berr **err);
+/* The name of the link with that MAC (into name[len]): 1 found, 0 not. */
+int nl_link_find_mac(const uint8_t mac[6], char *name, size_t len, struct berr **err);
+int nl_link_get_mtu(const char *name, unsigned *ret, struct berr **err);
 /* Make master (a bridge) the master of link name. */
 int nl_link_set_master(const char *name, const char *master, struct berr **err);
 int nl_link_set_mac(const char *name, const uint8_t mac[6], struct berr **err);

@@ -3,13 +3,21 @@
  * controller calls it through bridge_driver on the job thread; it talks to
  * the kernel only through core/nl. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
+#include "core/endpoint.h"
 #include "core/nl.h"
+#include "core/sandbox.h"
 #include "core/util.h"
+#include "drivers/bridge-fw.h"
 #include "drivers/driver.h"
+#include "drivers/portmap.h"
 
 #define BRIDGE_OPT_NAME	      "com.docker.network.bridge.name"
 #define BRIDGE_OPT_MTU	      "com.docker.network.driver.mtu"
@@ -85,6 +93,115 @@ static int bridge_probe(const char *name, struct berr **err)
 		return berr_set(err, EEXIST, "interface %s exists and is not a bridge (%s)", name,
 				*kind ? kind : "no kind");
 	return 1;
+}
+
+/* --- the firewall --- */
+
+/* Between the first network_restore and restore_done the firewall is not
+ * touched element by element: what is restored is recorded here, and
+ * restore_done reconciles the table with all of it at once. */
+static struct {
+	bool active;
+	struct fw_net *nets;
+	size_t n_nets, cap_nets;
+	struct fw_port *ports;
+	size_t n_ports, cap_ports;
+} bridge_restoring;
+
+static bool bridge_fw_ready;
+
+/* The firewall's tables, once per daemon. */
+static int bridge_fw_init(struct berr **err)
+{
+	int r;
+
+	if (bridge_fw_ready)
+		return 0;
+	if ((r = fw_init(false, err)) < 0)
+		return r;
+	bridge_fw_ready = true;
+	return 0;
+}
+
+/* The firewall's view of net; subnets must have room for net->n_ipam. */
+static void bridge_fw_net(const struct network *net, const char *br, struct prefix *subnets,
+			  struct fw_net *ret)
+{
+	bool icc = true, masq = true;
+
+	net_option_bool(net, BRIDGE_OPT_ICC, true, &icc, NULL);
+	net_option_bool(net, BRIDGE_OPT_MASQUERADE, true, &masq, NULL);
+	for (size_t i = 0; i < net->n_ipam; i++)
+		subnets[i] = net->ipam[i].subnet;
+	*ret = (struct fw_net){
+		.bridge = br,
+		.subnets = subnets,
+		.n_subnets = net->n_ipam,
+		.internal = net->internal,
+		.icc = icc,
+		.masquerade = masq,
+	};
+}
+
+static int bridge_fw_add(const struct network *net, const char *br, struct berr **err)
+{
+	_cleanup_free_ struct prefix *subnets = xcalloc(net->n_ipam + 1, sizeof(*subnets));
+	struct fw_net f;
+	int r;
+
+	bridge_fw_net(net, br, subnets, &f);
+	if (bridge_restoring.active) {
+		struct fw_net *copy;
+
+		xgrow(&bridge_restoring.nets, &bridge_restoring.cap_nets,
+		      bridge_restoring.n_nets + 1, sizeof(*bridge_restoring.nets));
+		copy = &bridge_restoring.nets[bridge_restoring.n_nets++];
+		*copy = f;
+		copy->bridge = xstrdup(br);
+		copy->subnets = TAKE_PTR(subnets);
+		return 0;
+	}
+	if ((r = bridge_fw_init(err)) < 0)
+		return r;
+	if (net->enable_ipv6 && (r = fw_init(true, err)) < 0)
+		return r;
+	return fw_network_add(&f, err);
+}
+
+static int bridge_fw_del(const struct network *net, const char *br, struct berr **err)
+{
+	_cleanup_free_ struct prefix *subnets = xcalloc(net->n_ipam + 1, sizeof(*subnets));
+	struct fw_net f;
+
+	bridge_fw_net(net, br, subnets, &f);
+	return fw_network_del(&f, err);
+}
+
+static void bridge_restoring_free(void)
+{
+	for (size_t i = 0; i < bridge_restoring.n_nets; i++) {
+		free((char *)bridge_restoring.nets[i].bridge);
+		free((struct prefix *)bridge_restoring.nets[i].subnets);
+	}
+	for (size_t i = 0; i < bridge_restoring.n_ports; i++)
+		free((char *)bridge_restoring.ports[i].bridge);
+	free(bridge_restoring.nets);
+	free(bridge_restoring.ports);
+	memset(&bridge_restoring, 0, sizeof(bridge_restoring));
+}
+
+/* Everything restored is known: reconcile the firewall with it. */
+static int bridge_restore_done(struct berr **err)
+{
+	int r = 0;
+
+	if (!bridge_restoring.active)
+		return 0;
+	if ((r = bridge_fw_init(err)) == 0)
+		r = fw_reconcile(bridge_restoring.nets, bridge_restoring.n_nets,
+				 bridge_restoring.ports, bridge_restoring.n_ports, err);
+	bridge_restoring_free();
+	return r;
 }
 
 /* The options this driver knows must parse. */
@@ -196,8 +313,14 @@ static int bridge_network_create(struct network *net, struct berr **err)
 
 	/* only the default bridge may find its bridge already there */
 	if (net->predefined && (r = bridge_probe(name, err)) != 0)
-		return r < 0 ? r : bridge_adopt(net, name, err);
-	return bridge_make(net, name, err);
+		r = r < 0 ? r : bridge_adopt(net, name, err);
+	else
+		r = bridge_make(net, name, err);
+	if (r < 0)
+		return r;
+	if ((r = bridge_fw_add(net, name, err)) < 0 && !net->predefined)
+		nl_link_del(name, NULL);
+	return r;
 }
 
 /* Remove the bridge; gone already is success, and a link of that name that
@@ -209,6 +332,8 @@ static int bridge_network_delete(struct network *net, struct berr **err)
 	_cleanup_free_ char *kind = NULL;
 	int r;
 
+	if ((r = bridge_fw_del(net, name, err)) < 0)
+		return r;
 	r = nl_link_get(name, NULL, &kind, err);
 	if (r <= 0 || !streq(kind, "bridge"))
 		return r < 0 ? r : 0;
@@ -225,7 +350,173 @@ static int bridge_network_restore(struct network *net, struct berr **err)
 	r = bridge_probe(name, err);
 	if (r < 0)
 		return r;
-	return r ? bridge_adopt(net, name, err) : bridge_make(net, name, err);
+	r = r ? bridge_adopt(net, name, err) : bridge_make(net, name, err);
+	if (r < 0)
+		return r;
+	bridge_restoring.active = true;
+	return bridge_fw_add(net, name, err);
+}
+
+/* --- endpoints --- */
+
+/* A fresh host-side name, "veth" and 7 random hex digits: the host end of
+ * a sandbox that is being removed may still hold the last one. */
+static void bridge_veth_name(char buf[static 16])
+{
+	uint32_t r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)random();
+	snprintf(buf, 16, "veth%07x", r & 0xfffffff);
+}
+
+/* Inside the sandbox: the endpoint's interface up, with its addresses. */
+static int bridge_join_inside(void *arg, struct berr **err)
+{
+	const struct endpoint *ep = arg;
+	int r = nl_link_set_up(ep->ifname, err);
+
+	if (r == 0 && ep->has4)
+		r = nl_addr_add(ep->ifname, &ep->addr4, ep->plen4, err);
+	if (r == 0 && ep->has6)
+		r = nl_addr_add(ep->ifname, &ep->addr6, ep->plen6, err);
+	return r;
+}
+
+/* A veth pair whose peer is born in the sandbox with the endpoint's name
+ * and MAC, its host end on the bridge, both up: one netlink message.  Then
+ * the addresses inside. */
+static int bridge_join(struct network *net, struct endpoint *ep, struct sandbox *sb,
+		       struct berr **err)
+{
+	char buf[BRIDGE_NAME_BUF], host[16];
+	const char *br = bridge_name(net, buf);
+	_cleanup_close_ int fd = open(sb->netns, O_RDONLY | O_CLOEXEC);
+	struct nl_veth v = {
+		.name = host,
+		.peer = ep->ifname,
+		.peer_netns_fd = fd,
+		.master = br,
+		.peer_mac = ep->mac,
+		.up = true,
+	};
+	int r;
+
+	if (fd < 0)
+		return berr_set(err, errno, "cannot open %s: %m", sb->netns);
+	if ((r = nl_link_get_mtu(br, &v.mtu, err)) < 0)
+		return r;
+	for (int tries = 0; tries < 4; tries++) {
+		bridge_veth_name(host);
+		r = nl_veth_add_ex(&v, err);
+		if (r != -EEXIST)
+			break;
+		berr_free(err ? *err : NULL);
+		if (err)
+			*err = NULL;
+	}
+	if (r < 0)
+		return r;
+	r = sb_netns_run(sb->netns, bridge_join_inside, ep, err);
+	if (r < 0) {
+		nl_link_del(host, NULL);
+		return r;
+	}
+	memcpy(ep->host_ifname, host, sizeof(ep->host_ifname));
+	return 0;
+}
+
+static int bridge_leave_inside(void *arg, struct berr **err)
+{
+	const struct endpoint *ep = arg;
+
+	return nl_link_del(ep->ifname, err);
+}
+
+/* Delete the pair from inside (its host end goes with it), unless the
+ * whole sandbox is going. */
+static int bridge_leave(struct network *net, struct endpoint *ep, struct sandbox *sb,
+			struct berr **err)
+{
+	(void)net;
+	if (sb->going || !ep->ifname[0])
+		return 0;
+	return sb_netns_run(sb->netns, bridge_leave_inside, ep, err);
+}
+
+/* The firewall's view of ep's published ports (v4 and v6 as the endpoint
+ * has addresses); *ret_n entries, caller frees. */
+static struct fw_port *bridge_fw_ports(const struct network *net, const struct endpoint *ep,
+				       const char *br, size_t *ret_n)
+{
+	struct fw_port *v = xcalloc(ep->n_ports * 2 + 1, sizeof(*v));
+	size_t n = 0;
+
+	(void)net;
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		const struct ep_port *p = &ep->ports[i];
+		struct fw_port f = {
+			.proto = p->proto,
+			.host_ip = p->host_ip,
+			.host_port = p->bound,
+			.ctr_port = p->ctr_port,
+			.bridge = br,
+		};
+
+		if (ep->has4 && p->host_ip.family != AF_INET6) {
+			f.ctr_ip = ep->addr4;
+			v[n++] = f;
+		}
+		if (ep->has6 && p->host_ip.family != AF_INET) {
+			f.ctr_ip = ep->addr6;
+			v[n++] = f;
+		}
+	}
+	*ret_n = n;
+	return v;
+}
+
+/* Published ports: host ports held, then DNAT elements. */
+static int bridge_external_program(struct network *net, struct endpoint *ep, struct berr **err)
+{
+	char buf[BRIDGE_NAME_BUF];
+	_cleanup_free_ struct fw_port *fw = NULL;
+	size_t n;
+	int r;
+
+	if ((r = portmap_reserve(ep->ports, ep->n_ports, err)) < 0)
+		return berr_wrap(err,
+				 "driver failed programming external connectivity on endpoint "
+				 "%s (%.12s)",
+				 ep->ctr_name ? ep->ctr_name : "", ep->id);
+	fw = bridge_fw_ports(net, ep, bridge_name(net, buf), &n);
+	if (bridge_restoring.active) {
+		for (size_t i = 0; i < n; i++) {
+			xgrow(&bridge_restoring.ports, &bridge_restoring.cap_ports,
+			      bridge_restoring.n_ports + 1, sizeof(*bridge_restoring.ports));
+			fw[i].bridge = xstrdup(fw[i].bridge);
+			bridge_restoring.ports[bridge_restoring.n_ports++] = fw[i];
+		}
+		return 0;
+	}
+	if ((r = fw_ports_add(fw, n, err)) < 0) {
+		portmap_release(ep->ports, ep->n_ports);
+		return r;
+	}
+	return 0;
+}
+
+static int bridge_external_revoke(struct network *net, struct endpoint *ep, struct berr **err)
+{
+	char buf[BRIDGE_NAME_BUF];
+	_cleanup_free_ struct fw_port *fw = NULL;
+	size_t n;
+	int r;
+
+	fw = bridge_fw_ports(net, ep, bridge_name(net, buf), &n);
+	r = fw_ports_del(fw, n, err);
+	portmap_release(ep->ports, ep->n_ports);
+	return r;
 }
 
 const struct net_driver bridge_driver = {
@@ -236,4 +527,9 @@ const struct net_driver bridge_driver = {
 	.network_create = bridge_network_create,
 	.network_delete = bridge_network_delete,
 	.network_restore = bridge_network_restore,
+	.join = bridge_join,
+	.leave = bridge_leave,
+	.external_program = bridge_external_program,
+	.external_revoke = bridge_external_revoke,
+	.restore_done = bridge_restore_done,
 };

@@ -44,9 +44,17 @@ struct net_driver {
 		    struct berr **err);
 	int (*leave)(struct network *net, struct endpoint *ep, struct sandbox *sb,
 		     struct berr **err);
+	/* Publish ep->ports (borrowed from the container) / withdraw them. */
 	int (*external_program)(struct network *net, struct endpoint *ep, struct berr **err);
 	int (*external_revoke)(struct network *net, struct endpoint *ep, struct berr **err);
+	/* After a daemon restart, once every network and running endpoint has
+	 * been restored: bring shared kernel state (the firewall) in line with
+	 * them, removing what is stale. */
+	int (*restore_done)(struct berr **err);
 };
+
+/* Call every built-in driver's restore_done; failures are logged. */
+void driver_restore_done(void);
 
 extern const struct net_driver bridge_driver;
 extern const struct net_driver host_driver;

@@ -124,8 +124,8 @@ wait_for() {
 	run -125 berth run --network none nosuchimage true
 	[[ $output == "berth: Error response from daemon: No such image: nosuchimage"* ]]
 	[[ $output == *"Run 'berth run --help' for more information"* ]]
-	run -125 berth run busybox true
-	[[ $output == *"--network none or --network host"* ]]
+	run -125 berth run --network nosuchnet busybox true
+	[[ $output == *"network nosuchnet not found"* ]]
 	run -125 berth run --network none -m 1x busybox true
 	[[ $output == *"invalid suffix: 'x'"* ]]
 	run -125 berth run --nosuchflag busybox true

@@ -96,9 +96,9 @@ teardown() {
 	run docker run --network none -u nobodyatall busybox true
 	[ "$status" -ne 0 ]
 	[[ $output == *"unable to find user nobodyatall"* ]]
-	run docker run busybox true
+	run docker run --network nosuchnet busybox true
 	[ "$status" -ne 0 ]
-	[[ $output == *"--network none or --network host"* ]]
+	[[ $output == *"network nosuchnet not found"* ]]
 	run docker run --network none -m 1k busybox true
 	[[ $output == *"Minimum memory limit allowed is 6MB"* ]]
 }
