@@ -453,7 +453,7 @@ static int netopts_connect_driver_opts(const struct strv *kvs, json_t **ret, str
 int netopts_connect_body(const char *container, const struct netopts_connect *o, json_t **ret,
 			 struct berr **err)
 {
-	json_t *dopts, *ep;
+	json_t *dopts = NULL, *ep;
 	long long gw = o->gw_priority ? strtoll(o->gw_priority, NULL, 0) : 0;
 
 	if (netopts_connect_driver_opts(&o->driver_opts, &dopts, err) < 0)
