@@ -521,6 +521,30 @@ int nl_link_set_master(const char *name, const char *master, struct berr **err)
 	return nl_link_change(name, changes, what, err);
 }
 
+int nl_bridge_port_hairpin(const char *name, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *changes = rtnl_link_alloc();
+	_cleanup_free_ char *what = xasprintf("set hairpin mode on bridge port %s", name);
+
+	_cleanup_link_ struct rtnl_link *link = NULL;
+	struct nl_sock *sk = NULL;
+	int r;
+
+	if (!changes)
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	if ((r = nl_thread_sock(&sk, err)) < 0 || (r = nl_link_need(sk, name, &link, err)) < 0)
+		return r;
+	/* AF_BRIDGE on both: the kernel's bridge handler takes the request,
+	 * libnl puts the port flags in IFLA_PROTINFO */
+	rtnl_link_set_family(link, AF_BRIDGE);
+	rtnl_link_set_family(changes, AF_BRIDGE);
+	rtnl_link_bridge_set_flags(changes, RTNL_BRIDGE_HAIRPIN_MODE);
+	r = rtnl_link_change(sk, link, changes, 0);
+	if (r < 0)
+		return nl_fail(err, r, "cannot %s", what);
+	return 0;
+}
+
 int nl_link_set_mac(const char *name, const uint8_t mac[6], struct berr **err)
 {
 	_cleanup_link_ struct rtnl_link *changes = rtnl_link_alloc();

@@ -55,6 +55,9 @@ int nl_link_find_mac(const uint8_t mac[6], char *name, size_t len, struct berr *
 int nl_link_get_mtu(const char *name, unsigned *ret, struct berr **err);
 /* Make master (a bridge) the master of link name. */
 int nl_link_set_master(const char *name, const char *master, struct berr **err);
+/* Let a bridge port send frames back the way they came (a container
+ * reaching its own published port). */
+int nl_bridge_port_hairpin(const char *name, struct berr **err);
 int nl_link_set_mac(const char *name, const uint8_t mac[6], struct berr **err);
 /* A main-table default route via gw out of ifname (replacing one there). */
 int nl_route_add_default(const struct ipaddr *gw, const char *ifname, struct berr **err);

@@ -417,7 +417,9 @@ static int bridge_join(struct network *net, struct endpoint *ep, struct sandbox 
 	}
 	if (r < 0)
 		return r;
-	r = sb_netns_run(sb->netns, bridge_join_inside, ep, err);
+	r = nl_bridge_port_hairpin(host, err);
+	if (r == 0)
+		r = sb_netns_run(sb->netns, bridge_join_inside, ep, err);
 	if (r < 0) {
 		nl_link_del(host, NULL);
 		return r;

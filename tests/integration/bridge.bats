@@ -18,6 +18,8 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	busybox_build
+	# a static UDP server to copy into containers (busybox has none)
+	cc -O2 -static -o "$BATS_FILE_TMPDIR/udpecho" "$BERTH_SRC/tests/integration/tools/udpecho.c"
 }
 
 setup() {
@@ -55,6 +57,12 @@ outside_httpd() {
 
 # A container running a web server whose /cgi-bin/ip echoes the client.
 WEB='mkdir -p /www/cgi-bin && printf "#!/bin/sh\necho Content-Type: text/plain\necho\necho \$REMOTE_ADDR\n" >/www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www'
+
+# the client address a dual-stack server in a container prints, as IPv4
+v4() {
+	local a=${1#\[::ffff:}
+	echo "${a%\]}"
+}
 
 ctr_ip() { # ctr_ip CONTAINER NETWORK
 	docker inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"
@@ -231,4 +239,143 @@ ctr_ip() { # ctr_ip CONTAINER NETWORK
 	docker network disconnect keep k2
 	run docker exec k2 ip -o link show eth0
 	[ "$status" -ne 0 ]
+}
+
+@test "NAT: the outside sees the host's address; --internal reaches nothing outside" {
+	outside_httpd
+	run docker run --rm busybox timeout 5 busybox wget -qO- http://198.51.100.1/cgi-bin/ip
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = 198.51.100.2 ]
+	docker network create --internal --subnet 10.90.0.0/24 inner >/dev/null
+	run docker run --rm --network inner busybox sh -c 'ip route; timeout 5 wget -qO- http://198.51.100.1/cgi-bin/ip'
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output != *default* ]]
+	# even with a route added by hand (NET_ADMIN) the firewall drops it
+	run docker run --rm --cap-add NET_ADMIN --network inner busybox sh -c 'ip route add default via 10.90.0.1 && timeout 5 wget -qO- http://198.51.100.1/cgi-bin/ip'
+	[ "$status" -ne 0 ]
+	# and the containers of the internal network still talk to each other
+	docker run -d --name in1 --network inner busybox sleep 300 >/dev/null
+	docker run --rm --network inner busybox ping -c1 -W2 "$(ctr_ip in1 inner)"
+}
+
+@test "enable_icc=false: containers of the network cannot talk, the gateway answers" {
+	docker network create -o com.docker.network.bridge.enable_icc=false --subnet 10.91.0.0/24 noicc >/dev/null
+	docker run -d --name i1 --network noicc busybox sleep 300 >/dev/null
+	run docker run --rm --network noicc busybox ping -c1 -W1 "$(ctr_ip i1 noicc)"
+	[ "$status" -ne 0 ]
+	docker run --rm --network noicc busybox ping -c1 -W2 10.91.0.1
+}
+
+@test "published ports: from outside with the client's address, from the host, hairpin, docker port" {
+	docker network create --subnet 10.92.0.0/24 pub >/dev/null
+	docker create --name web --network pub -p 8080:80 -p 8053:53/udp busybox sh -c "/udpecho 53 & $WEB" >/dev/null
+	docker cp "$BATS_FILE_TMPDIR/udpecho" web:/udpecho
+	docker start web >/dev/null
+	sleep 0.5
+	run docker port web
+	echo "$output"
+	[[ $output == *"80/tcp -> 0.0.0.0:8080"* ]]
+	[[ $output == *"53/udp -> 0.0.0.0:8053"* ]]
+	run docker inspect -f '{{(index (index .NetworkSettings.Ports "80/tcp") 0).HostPort}}' web
+	[ "$output" = 8080 ]
+	# from the outside namespace: the container sees the client's own address
+	run ip netns exec "$OUT" busybox timeout 5 busybox wget -qO- http://198.51.100.2:8080/cgi-bin/ip
+	echo "outside: $output"
+	[ "$(v4 "$output")" = 198.51.100.1 ]
+	# from the host itself, through its address and through 127.0.0.1
+	run in_ns busybox timeout 5 busybox wget -qO- http://198.51.100.2:8080/cgi-bin/ip
+	[ "$status" -eq 0 ]
+	run in_ns busybox timeout 5 busybox wget -qO- http://127.0.0.1:8080/cgi-bin/ip
+	echo "host: $output"
+	[ "$status" -eq 0 ]
+	# hairpin: another container, and the container itself, through the host's address
+	run docker run --rm --network pub busybox timeout 5 busybox wget -qO- http://198.51.100.2:8080/cgi-bin/ip
+	echo "hairpin: $output"
+	[ "$status" -eq 0 ]
+	run docker exec web timeout 5 wget -qO- http://198.51.100.2:8080/cgi-bin/ip
+	echo "self: $output"
+	[ "$status" -eq 0 ]
+	# UDP
+	run ip netns exec "$OUT" /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(b"hi", ("198.51.100.2", 8053))
+print(s.recvfrom(100)[0].decode())'
+	echo "udp: $output"
+	[[ $output == *"udp-ok from ::ffff:198.51.100.1"* ]]
+}
+
+@test "ports: random host ports, -P with --expose, ranges" {
+	docker run -d --name r1 -p 80 --expose 7000-7001 -P busybox sleep 300 >/dev/null
+	run docker port r1
+	echo "$output"
+	[ "${#lines[@]}" -eq 3 ]
+	low=$(in_ns awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range)
+	for p in $(docker port r1 | sed 's/.*://'); do [ "$p" -ge "$low" ]; done
+	docker run -d --name r2 -p 9000-9001:90-91 busybox sleep 300 >/dev/null
+	run docker port r2
+	[[ $output == *"90/tcp -> 0.0.0.0:9000"* && $output == *"91/tcp -> 0.0.0.0:9001"* ]]
+	# a host range for one port takes the first free one
+	docker run -d --name r3 -p 9000-9005:80 busybox sleep 300 >/dev/null
+	run docker port r3 80
+	[ "$output" = 0.0.0.0:9002 ]
+}
+
+@test "ports: taken ports are refused and nothing is left; stop/start withdraws and restores" {
+	docker run -d --name p1 -p 8081:80 busybox sleep 300 >/dev/null
+	rules=$(in_ns nft -j list table inet berth | grep -o '"rule"' | wc -l)
+	run docker run -d --name p2 -p 8081:80 busybox sleep 300
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"Bind for 0.0.0.0:8081 failed: port is already allocated"* ]]
+	[ "$(docker inspect -f '{{.State.Status}}' p2)" = created ]
+	[ "$(ls "$EXEC/netns" | wc -l)" = 1 ]
+	# a port some program in the daemon's namespace listens on
+	in_ns busybox nc -l -p 8082 &
+	NC=$!
+	sleep 0.2
+	run docker run -d --name p3 -p 8082:80 busybox sleep 300
+	kill $NC 2>/dev/null || true
+	[[ $output == *"port is already allocated"* ]]
+	elems=$(in_ns nft -j list map inet berth ports4 | grep -o '"elem"' | wc -l)
+	docker stop -t0 p1 >/dev/null
+	run in_ns nft list map inet berth ports4
+	[[ $output != *8081* ]]
+	docker start p1 >/dev/null
+	run in_ns nft list map inet berth ports4
+	[[ $output == *8081* ]]
+	docker start p2 2>/dev/null && false
+	docker rm -f p1 >/dev/null
+	docker start p2 >/dev/null
+	[ "$(in_ns nft -j list table inet berth | grep -o '"rule"' | wc -l)" = "$rules" ]
+	run docker run --rm -p 70000:80 busybox true
+	[ "$status" -ne 0 ]
+	run docker run --rm -p 80:80/xtp busybox true
+	[ "$status" -ne 0 ]
+}
+
+@test "the rule count is the same with 1 and 50 published ports" {
+	docker run -d --name one -p 18000:80 busybox sleep 300 >/dev/null
+	one=$(in_ns nft -j list table inet berth | grep -o '"rule"' | wc -l)
+	docker run -d --name fifty -p 18100-18149:1000-1049 busybox sleep 300 >/dev/null
+	fifty=$(in_ns nft -j list table inet berth | grep -o '"rule"' | wc -l)
+	echo "rules: $one $fifty"
+	[ "$one" = "$fifty" ]
+	run in_ns nft list map inet berth ports4
+	[ "$(echo "$output" | grep -o ': 172.17.0.[0-9]* \. [0-9]*' | wc -l)" -eq 51 ]
+}
+
+@test "published ports survive a daemon restart" {
+	docker run -d --name ws -p 8090:80 busybox sh -c "$WEB" >/dev/null
+	sleep 0.3
+	berthd_stop
+	berthd_start
+	run ip netns exec "$OUT" busybox timeout 5 busybox wget -qO- http://198.51.100.2:8090/cgi-bin/ip
+	[ "$(v4 "$output")" = 198.51.100.1 ]
+	# the port is still held: nobody else gets it
+	run docker run -d -p 8090:80 busybox sleep 1
+	[[ $output == *"port is already allocated"* ]]
 }

@@ -64,6 +64,10 @@ berth_teardown() {
 		fi
 		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
+	# sandboxes a crashed daemon left: their namespaces are bind mounts
+	if [ -n "${EXEC:-}" ] && [ -d "$EXEC/netns" ]; then
+		for f in "$EXEC"/netns/*; do [ -e "$f" ] && umount "$f" 2>/dev/null; done
+	fi
 	[ -n "${NS:-}" ] && ip netns del "$NS" 2>/dev/null
 	[ -n "${TMP:-}" ] && rm -rf "$TMP"
 	return $bad
