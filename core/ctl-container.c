@@ -199,7 +199,8 @@ int ctl_container_create(struct ctl *ctl, json_t *body, const char *name, struct
 	c->name = cname;
 	util_random_id(c->id);
 	clock_gettime(CLOCK_REALTIME, &c->created);
-	if ((r = ctl_endpoints_create(ctl, c, json_object_get(body, "NetworkingConfig"), err)) < 0)
+	if ((r = ctl_container_links_check(ctl, c, false, err)) < 0 ||
+	    (r = ctl_endpoints_create(ctl, c, json_object_get(body, "NetworkingConfig"), err)) < 0)
 		goto fail;
 	if ((r = ctl_volumes_attach(ctl, c, img, err)) < 0)
 		goto fail_endpoints;
@@ -490,7 +491,14 @@ static int ctl_ctr_spec(struct ctl *ctl, struct container *c, struct rt_spec *sp
 		return r;
 	memcpy(spec->id, c->id, sizeof(spec->id));
 	spec->args = ctl_strv_dup(c->argv);
-	spec->env = ctl_strv(json_object_get(cfg, "Env"));
+	{
+		/* the link variables first: the container's own Env wins */
+		json_t *env = ctl_container_link_env(ctl, c);
+
+		json_array_extend(env, json_object_get(cfg, "Env"));
+		spec->env = ctl_strv(env);
+		json_decref(env);
+	}
 	spec->cwd = xstrdup(wd && *wd ? wd : "/");
 	spec->lower_dirs = img_layer_dirs(ctl->images, img);
 	if ((r = ctl_resolve_user(spec->lower_dirs, json_string_value(json_object_get(cfg, "User")),
@@ -563,7 +571,9 @@ int ctl_container_start(struct ctl *ctl, struct container *c, struct berr **err)
 	if (mkdir(top, 0700) < 0 && errno != EEXIST)
 		return berr_set(err, errno, "cannot create %s: %m", top);
 	rt_delete(state, NULL);
-	r = ctl_sandbox_up(ctl, c, &spec.net_path, err);
+	r = ctl_container_links_check(ctl, c, true, err);
+	if (r == 0)
+		r = ctl_sandbox_up(ctl, c, &spec.net_path, err);
 	if (r == 0)
 		r = ctl_ctr_spec(ctl, c, &spec, err);
 	if (r == 0)

@@ -5,7 +5,9 @@
  * namespace <exec-root>/netns/<container id>.  The sandbox's default route
  * goes through the endpoint with the highest GwPriority that has a gateway
  * (first connected on a tie). */
+#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -917,37 +919,205 @@ bool ctl_network_in_use(struct ctl *ctl, const struct network *net, char **ret_n
 
 /* --- /etc/hosts and links --- */
 
+/* One HostConfig.Links entry, "name:alias", "name" or Docker's stored
+ * form "/name:/ctr/alias": the linked container's name and the alias. */
+static void ctl_link_split(const char *link, char **ret_name, char **ret_alias)
+{
+	const char *name = link[0] == '/' ? link + 1 : link;
+	const char *colon = strchr(name, ':');
+	const char *alias = colon ? colon + 1 : name, *slash = strrchr(alias, '/');
+
+	*ret_name = colon ? xstrndup(name, (size_t)(colon - name)) : xstrdup(name);
+	*ret_alias = xstrdup(slash ? slash + 1 : alias);
+}
+
+struct ctl_link {
+	struct container *peer;
+	struct endpoint *ep; /* the peer's endpoint on the default bridge */
+	char *alias;
+};
+
+/* c's links that resolve to a container with an address on the default
+ * bridge (caller frees with ctl_links_free). */
+static struct ctl_link *ctl_links_of(struct ctl *ctl, const struct container *c, size_t *ret_n)
+{
+	json_t *links = json_object_get(c->host_config, "Links"), *v;
+	struct ctl_link *out = xcalloc(json_array_size(links) + 1, sizeof(*out));
+	struct network *bridge = NULL;
+	size_t i, n = 0;
+
+	ctl_network_find(ctl, "bridge", &bridge, NULL);
+	json_array_foreach (links, i, v) {
+		_cleanup_free_ char *name = NULL;
+		struct container *peer;
+		char *alias;
+
+		if (!json_is_string(v))
+			continue;
+		ctl_link_split(json_string_value(v), &name, &alias);
+		if (!bridge || ctl_container_find(ctl, name, &peer, NULL) < 0 ||
+		    !ctl_ep_find(ctl, peer, bridge)) {
+			free(alias);
+			continue;
+		}
+		out[n++] = (struct ctl_link){peer, ctl_ep_find(ctl, peer, bridge), alias};
+	}
+	*ret_n = n;
+	return out;
+}
+
+static void ctl_links_free(struct ctl_link *links, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(links[i].alias);
+	free(links);
+}
+
+int ctl_container_links_check(struct ctl *ctl, struct container *c, bool starting,
+			      struct berr **err)
+{
+	json_t *links = json_object_get(c->host_config, "Links"), *v, *norm = json_array();
+	size_t i;
+
+	json_array_foreach (links, i, v) {
+		_cleanup_free_ char *name = NULL, *alias = NULL, *stored = NULL;
+		struct container *peer;
+
+		if (!json_is_string(v) || !*json_string_value(v)) {
+			json_decref(norm);
+			return berr_set(err, EINVAL,
+					"invalid link: HostConfig.Links holds strings");
+		}
+		ctl_link_split(json_string_value(v), &name, &alias);
+		if (ctl_container_find(ctl, name, &peer, NULL) < 0) {
+			json_decref(norm);
+			return berr_set(err, EINVAL, "could not get container for %s", name);
+		}
+		if (starting && peer->status != CTR_RUNNING) {
+			json_decref(norm);
+			return berr_set(err, EINVAL,
+					"Cannot link to a non running container: /%s AS /%s/%s",
+					peer->name, c->name, alias);
+		}
+		stored = xasprintf("/%s:/%s/%s", peer->name, c->name, alias);
+		json_array_append_new(norm, json_string(stored));
+	}
+	if (!starting && json_array_size(links))
+		json_object_set(c->host_config, "Links", norm);
+	json_decref(norm);
+	return 0;
+}
+
+static char *ctl_append(char *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static char *ctl_append(char *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *add, *out;
+
+	va_start(ap, fmt);
+	if (vasprintf(&add, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	out = xasprintf("%s%s", s, add);
+	free(s);
+	free(add);
+	return out;
+}
+
 char *ctl_container_hosts_lines(struct ctl *ctl, struct container *c, const char *hostname)
 {
 	char *out = xstrdup("");
-	size_t n;
+	size_t n, nl;
 	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
+	struct ctl_link *links = ctl_links_of(ctl, c, &nl);
+	char buf[CIDR_STRLEN];
 
+	/* legacy links: "address alias short-id name", as Docker writes them */
+	for (size_t i = 0; i < nl; i++)
+		if (links[i].ep->has4)
+			out = ctl_append(out, "%s\t%s %.12s %s\n",
+					 cidr_addr_str(&links[i].ep->addr4, buf), links[i].alias,
+					 links[i].peer->id, links[i].peer->name);
+	ctl_links_free(links, nl);
 	for (size_t i = 0; i < n; i++) {
-		char buf[CIDR_STRLEN];
-		char *s;
-
-		if (eps[i]->has4) {
-			s = xasprintf("%s%s\t%s\n", out, cidr_addr_str(&eps[i]->addr4, buf),
-				      hostname);
-			free(out);
-			out = s;
-		}
-		if (eps[i]->has6) {
-			s = xasprintf("%s%s\t%s\n", out, cidr_addr_str(&eps[i]->addr6, buf),
-				      hostname);
-			free(out);
-			out = s;
-		}
+		if (eps[i]->has4)
+			out = ctl_append(out, "%s\t%s\n", cidr_addr_str(&eps[i]->addr4, buf),
+					 hostname);
+		if (eps[i]->has6)
+			out = ctl_append(out, "%s\t%s\n", cidr_addr_str(&eps[i]->addr6, buf),
+					 hostname);
 	}
 	return out;
 }
 
-char **ctl_container_link_env(struct ctl *ctl, struct container *c)
+static int ctl_port_key_cmp(const void *a, const void *b)
 {
+	return atoi(*(const char *const *)a) - atoi(*(const char *const *)b);
+}
+
+/* The variables of one link, Docker's names: ALIAS_NAME, ALIAS_PORT,
+ * ALIAS_PORT_80_TCP{,_ADDR,_PORT,_PROTO}, ALIAS_ENV_X. */
+static void ctl_link_env(struct ctl *ctl, const struct container *c, const struct ctl_link *l,
+			 json_t *env)
+{
+	_cleanup_free_ char *up = xstrdup(l->alias);
+	json_t *exposed = json_object_get(l->peer->config, "ExposedPorts"), *v;
+	const char **keys = xcalloc(json_object_size(exposed) + 1, sizeof(*keys));
+	char ip[CIDR_STRLEN];
+	const char *key;
+	size_t n = 0, i;
+
 	(void)ctl;
-	(void)c;
-	return xcalloc(1, sizeof(char *));
+	for (char *p = up; *p; p++)
+		*p = *p == '-' || *p == '.' ? '_' : (char)toupper((unsigned char)*p);
+	cidr_addr_str(&l->ep->addr4, ip);
+	json_object_foreach (exposed, key, v)
+		keys[n++] = key;
+	qsort(keys, n, sizeof(*keys), ctl_port_key_cmp);
+	for (i = 0; i < n; i++) {
+		const char *slash = strchr(keys[i], '/');
+		_cleanup_free_ char *proto = xstrdup(slash ? slash + 1 : "tcp"), *uproto = NULL;
+		int port = atoi(keys[i]);
+
+		uproto = xstrdup(proto);
+		for (char *p = uproto; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		if (i == 0)
+			json_array_append_new(
+				env, json_sprintf("%s_PORT=%s://%s:%d", up, proto, ip, port));
+		json_array_append_new(env, json_sprintf("%s_PORT_%d_%s=%s://%s:%d", up, port,
+							uproto, proto, ip, port));
+		json_array_append_new(env,
+				      json_sprintf("%s_PORT_%d_%s_ADDR=%s", up, port, uproto, ip));
+		json_array_append_new(
+			env, json_sprintf("%s_PORT_%d_%s_PORT=%d", up, port, uproto, port));
+		json_array_append_new(
+			env, json_sprintf("%s_PORT_%d_%s_PROTO=%s", up, port, uproto, proto));
+	}
+	free(keys);
+	json_array_append_new(env, json_sprintf("%s_NAME=/%s/%s", up, c->name, l->alias));
+	json_array_foreach (json_object_get(l->peer->config, "Env"), i, v) {
+		const char *kv = json_string_value(v), *eq = kv ? strchr(kv, '=') : NULL;
+
+		/* HOME and PATH say nothing about the linked container */
+		if (!eq || strprefix(kv, "HOME=") || strprefix(kv, "PATH="))
+			continue;
+		json_array_append_new(env, json_sprintf("%s_ENV_%s", up, kv));
+	}
+}
+
+json_t *ctl_container_link_env(struct ctl *ctl, const struct container *c)
+{
+	json_t *env = json_array();
+	size_t n;
+	struct ctl_link *links = ctl_links_of(ctl, c, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (links[i].ep->has4)
+			ctl_link_env(ctl, c, &links[i], env);
+	ctl_links_free(links, n);
+	return env;
 }
 
 /* --- restore --- */

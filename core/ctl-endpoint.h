@@ -46,8 +46,13 @@ void ctl_sandbox_restore(struct ctl *ctl, struct container *c);
 /* Lines for the container's /etc/hosts: its addresses with its hostname,
  * and its --link entries (caller frees). */
 char *ctl_container_hosts_lines(struct ctl *ctl, struct container *c, const char *hostname);
-/* Environment variables of --link (NULL-terminated, caller frees). */
-char **ctl_container_link_env(struct ctl *ctl, struct container *c);
+/* Environment variables of --link, Docker's: a JSON array of "K=V". */
+json_t *ctl_container_link_env(struct ctl *ctl, const struct container *c);
+/* HostConfig.Links: every linked container must exist (at create, which
+ * also stores them in Docker's "/name:/ctr/alias" form) and run (at start,
+ * starting true). */
+int ctl_container_links_check(struct ctl *ctl, struct container *c, bool starting,
+			      struct berr **err);
 
 /* NetworkSettings of inspect (full) or of the list (summary). */
 json_t *ctl_container_network_settings(struct ctl *ctl, const struct container *c, bool summary);

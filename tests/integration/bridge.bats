@@ -379,3 +379,26 @@ print(s.recvfrom(100)[0].decode())'
 	run docker run -d -p 8090:80 busybox sleep 1
 	[[ $output == *"port is already allocated"* ]]
 }
+
+@test "legacy --link on the default bridge: /etc/hosts and the ALIAS_ variables" {
+	docker run -d --name db --expose 5432 -e DB_USER=alice busybox sleep 300 >/dev/null
+	dbip=$(ctr_ip db bridge)
+	run docker run --rm --link db:pg busybox sh -c 'cat /etc/hosts; env | sort'
+	echo "$output"
+	[[ $output == *"$dbip	pg "*" db"* ]]
+	[[ $output == *"PG_NAME=/"*"/pg"* ]]
+	[[ $output == *"PG_PORT=tcp://$dbip:5432"* ]]
+	[[ $output == *"PG_PORT_5432_TCP_ADDR=$dbip"* ]]
+	[[ $output == *"PG_PORT_5432_TCP_PORT=5432"* ]]
+	[[ $output == *"PG_ENV_DB_USER=alice"* ]]
+	[[ $output != *"PG_ENV_PATH"* ]]
+	docker run --rm --link db busybox ping -c1 -W2 db
+	docker create --name app --link db:pg busybox true >/dev/null
+	run docker inspect -f '{{.HostConfig.Links}}' app
+	[ "$output" = "[/db:/app/pg]" ]
+	run docker run --rm --link nosuch:x busybox true
+	[[ $output == *"could not get container for nosuch"* ]]
+	docker stop -t0 db >/dev/null
+	run docker start app
+	[[ $output == *"Cannot link to a non running container: /db AS /app/pg"* ]]
+}
