@@ -402,3 +402,31 @@ print(s.recvfrom(100)[0].decode())'
 	run docker start app
 	[[ $output == *"Cannot link to a non running container: /db AS /app/pg"* ]]
 }
+
+@test "an administrator's own table filters published ports (DOCKER-USER's job); berth leaves it alone" {
+	docker run -d --name adm -p 8095:80 busybox sh -c "$WEB" >/dev/null
+	sleep 0.3
+	run ip netns exec "$OUT" busybox timeout 5 busybox wget -qO- http://198.51.100.2:8095/cgi-bin/ip
+	[ "$status" -eq 0 ]
+	in_ns nft -f - <<'NFT'
+table inet admin {
+	chain forward {
+		type filter hook forward priority -10; policy accept;
+		meta l4proto tcp ct original proto-dst 8095 ip saddr 198.51.100.1 drop
+	}
+}
+NFT
+	run ip netns exec "$OUT" busybox timeout 3 busybox wget -qO- http://198.51.100.2:8095/cgi-bin/ip
+	[ "$status" -ne 0 ]
+	# publishing more ports and restarting berthd keep the admin's table
+	docker run -d -p 8096:80 busybox sleep 300 >/dev/null
+	berthd_stop
+	berthd_start
+	run in_ns nft list table inet admin
+	[[ $output == *"proto-dst 8095"* ]]
+	run ip netns exec "$OUT" busybox timeout 3 busybox wget -qO- http://198.51.100.2:8095/cgi-bin/ip
+	[ "$status" -ne 0 ]
+	in_ns nft delete table inet admin
+	run ip netns exec "$OUT" busybox timeout 5 busybox wget -qO- http://198.51.100.2:8095/cgi-bin/ip
+	[ "$(v4 "$output")" = 198.51.100.1 ]
+}
