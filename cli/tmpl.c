@@ -1,7 +1,8 @@
 /* tmpl.c - a Go text/template subset over JSON values (see tmpl.h).  The
  * text is cut into literal text and {{actions}}; actions are parsed into
- * pipes of commands; {{range}}, {{if}} and {{with}} nest lists of nodes up
- * to their {{end}}.  Used by every --format of the CLI. */
+ * pipes of commands, whose arguments may be parenthesised pipes again;
+ * {{range}}, {{if}} and {{with}} nest lists of nodes up to their {{end}}.
+ * Used by every --format of the CLI. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,18 +13,29 @@
 #include "cli/tmpl.h"
 #include "core/util.h"
 
+/* Syntax errors read as docker prints Go's. */
+#define TMPL_PARSE_ERR "template parsing error: template: :1: "
+
+/* Nesting of parentheses allowed; Go has such a limit too, and both parsing
+ * and evaluation recurse once per level. */
+#define TMPL_MAX_DEPTH 100
+
 enum tmpl_arg_kind {
 	TMPL_ARG_FIELD,	 /* .A.B (path empty for ".") */
 	TMPL_ARG_STRING, /* "text" */
 	TMPL_ARG_VALUE,	 /* a number, true, false, nil */
 	TMPL_ARG_FUNC,	 /* json, join, ... */
+	TMPL_ARG_PIPE,	 /* (pipe).A.B (path empty for "(pipe)"), s its text */
 };
+
+struct tmpl_pipe;
 
 struct tmpl_arg {
 	enum tmpl_arg_kind kind;
-	char *s;	  /* STRING, FUNC */
-	struct strv path; /* FIELD */
-	json_t *value;	  /* VALUE */
+	char *s;		/* STRING, FUNC, PIPE (the source, for errors) */
+	struct strv path;	/* FIELD, PIPE: fields applied to dot or the pipe */
+	json_t *value;		/* VALUE */
+	struct tmpl_pipe *pipe; /* PIPE */
 };
 
 /* One command of a pipe: a function with arguments or a value. */
@@ -78,14 +90,23 @@ struct tmpl_items {
 
 static void tmpl_list_done(struct tmpl_list *l);
 
+static void tmpl_pipe_done(struct tmpl_pipe *p);
+
+static void tmpl_arg_done(struct tmpl_arg *a)
+{
+	free(a->s);
+	strv_done(&a->path);
+	json_decref(a->value);
+	if (a->pipe)
+		tmpl_pipe_done(a->pipe);
+	free(a->pipe);
+}
+
 static void tmpl_pipe_done(struct tmpl_pipe *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		for (size_t j = 0; j < p->cmds[i].n; j++) {
-			free(p->cmds[i].args[j].s);
-			strv_done(&p->cmds[i].args[j].path);
-			json_decref(p->cmds[i].args[j].value);
-		}
+		for (size_t j = 0; j < p->cmds[i].n; j++)
+			tmpl_arg_done(&p->cmds[i].args[j]);
 		free(p->cmds[i].args);
 	}
 	free(p->cmds);
@@ -190,34 +211,46 @@ static int tmpl_lex(const char *s, struct tmpl_items *items, struct berr **err)
 
 /* --- parsing an action into a pipe --- */
 
-/* Next token of an action at *p: a quoted string, "|", or a word.  Returns
- * a new string or NULL at the end. */
-static char *tmpl_token(const char **p, struct berr **err, int *r)
+/* End of the token at s: a quoted string (NULL if it is unterminated), one
+ * of "|()", or a word running up to a space, one of those or a quote. */
+static const char *tmpl_token_end(const char *s)
 {
-	const char *s = *p, *e;
+	const char *e;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	if (!*s)
-		return NULL;
 	if (*s == '"' || *s == '`') {
 		for (e = s + 1; *e && *e != *s; e++)
 			if (*s == '"' && *e == '\\' && e[1])
 				e++;
-		if (!*e) {
-			*r = berr_set(err, EINVAL,
-				      "template parsing error: unterminated quoted string");
-			return NULL;
-		}
-		e++;
-	} else if (*s == '|') {
-		e = s + 1;
-	} else {
-		for (e = s; *e && !isspace((unsigned char)*e) && *e != '|' && *e != '"'; e++)
-			;
+		return *e ? e + 1 : NULL;
 	}
-	*p = e;
-	return xstrndup(s, (size_t)(e - s));
+	if (*s && strchr("|()", *s))
+		return s + 1;
+	for (e = s; *e && !isspace((unsigned char)*e) && !strchr("|()\"`", *e); e++)
+		;
+	return e;
+}
+
+/* s[0..len) in double quotes with escapes, as Go's %q prints it in parse
+ * errors.  Caller frees. */
+static char *tmpl_go_quote(const char *s, size_t len)
+{
+	json_t *j = json_stringn(s, len);
+	char *q = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+
+	json_decref(j);
+	return q ? q : xasprintf("\"%.*s\"", (int)len, s);
+}
+
+/* Go's "unexpected <token> in <context>", the token at s quoted as Go's
+ * %.10q quotes it. */
+static int tmpl_unexpected(const char *s, const char *context, struct berr **err)
+{
+	const char *e = tmpl_token_end(s);
+	size_t len = e ? (size_t)(e - s) : strlen(s);
+	_cleanup_free_ char *q = tmpl_go_quote(s, len > 10 ? 10 : len);
+
+	return berr_set(err, EINVAL, TMPL_PARSE_ERR "unexpected %s%s in %s", q,
+			len > 10 ? "..." : "", context);
 }
 
 /* The value of a quoted token, escapes resolved. */
@@ -269,7 +302,6 @@ static json_t *tmpl_literal(const char *tok)
 
 static int tmpl_parse_arg(const char *tok, struct tmpl_arg *ret, struct berr **err)
 {
-	*ret = (struct tmpl_arg){0};
 	if (tok[0] == '"' || tok[0] == '`') {
 		ret->kind = TMPL_ARG_STRING;
 		ret->s = tmpl_unquote(tok);
@@ -286,9 +318,7 @@ static int tmpl_parse_arg(const char *tok, struct tmpl_arg *ret, struct berr **e
 		ret->kind = TMPL_ARG_FUNC;
 		ret->s = xstrdup(tok);
 	} else {
-		return berr_set(err, EINVAL,
-				"template parsing error: template: :1: function \"%s\" not defined",
-				tok);
+		return berr_set(err, EINVAL, TMPL_PARSE_ERR "function \"%s\" not defined", tok);
 	}
 	return 0;
 }
@@ -300,30 +330,134 @@ static struct tmpl_cmd *tmpl_pipe_add_cmd(struct tmpl_pipe *p)
 	return &p->cmds[p->n++];
 }
 
-/* Parse "a b | c d" into p. */
-static int tmpl_parse_pipe(const char *s, struct tmpl_pipe *p, struct berr **err)
+/* A new, empty argument at the end of cmd; it is freed with the tree even
+ * if parsing it fails half-way. */
+static struct tmpl_arg *tmpl_cmd_add_arg(struct tmpl_cmd *cmd)
 {
-	struct tmpl_cmd *cmd = tmpl_pipe_add_cmd(p);
-	char *tok;
-	int r = 0;
+	xgrow(&cmd->args, &cmd->cap, cmd->n + 1, sizeof(*cmd->args));
+	cmd->args[cmd->n] = (struct tmpl_arg){0};
+	return &cmd->args[cmd->n++];
+}
 
-	while (r == 0 && (tok = tmpl_token(&s, err, &r))) {
-		if (streq(tok, "|")) {
-			if (!cmd->n)
-				r = berr_set(err, EINVAL,
-					     "template parsing error: missing command");
-			cmd = tmpl_pipe_add_cmd(p);
-		} else {
-			xgrow(&cmd->args, &cmd->cap, cmd->n + 1, sizeof(*cmd->args));
-			r = tmpl_parse_arg(tok, &cmd->args[cmd->n], err);
-			if (r == 0)
-				cmd->n++;
-		}
-		free(tok);
+static bool tmpl_is_ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || (unsigned char)c >= 0x80;
+}
+
+/* The field chain ".A.B" right after a ")", into path. */
+static int tmpl_parse_chain(const char **p, struct strv *path, struct berr **err)
+{
+	const char *s = *p, *e;
+
+	for (; *s == '.'; s = e) {
+		_cleanup_free_ char *name = NULL;
+
+		for (e = s + 1; tmpl_is_ident_char(*e); e++)
+			;
+		if (e == s + 1)
+			return berr_set(err, EINVAL, TMPL_PARSE_ERR "unexpected <.> in operand");
+		if (isdigit((unsigned char)s[1]))
+			return tmpl_unexpected(s, "operand", err);
+		name = xstrndup(s + 1, (size_t)(e - s - 1));
+		strv_push(path, name);
 	}
-	if (r == 0 && !cmd->n)
-		r = berr_set(err, EINVAL, "template parsing error: missing value for command");
+	*p = s;
+	return 0;
+}
+
+static int tmpl_parse_pipe(const char **p, unsigned depth, struct tmpl_pipe *pipe,
+			   struct berr **err);
+
+/* "(pipe)" at *p, then the fields applied to its value, into a. */
+static int tmpl_parse_paren(const char **p, unsigned depth, struct tmpl_arg *a, struct berr **err)
+{
+	const char *s = *p + 1;
+	int r;
+
+	if (depth > TMPL_MAX_DEPTH)
+		return berr_set(err, EINVAL, TMPL_PARSE_ERR "max expression depth exceeded");
+	a->kind = TMPL_ARG_PIPE;
+	a->pipe = xcalloc(1, sizeof(*a->pipe));
+	r = tmpl_parse_pipe(&s, depth, a->pipe, err);
+	if (r == 0)
+		r = tmpl_parse_chain(&s, &a->path, err);
+	if (r == 0)
+		a->s = xstrndup(*p, (size_t)(s - *p));
+	*p = s;
 	return r;
+}
+
+/* A word (a field, literal or function) at *p, into a. */
+static int tmpl_parse_word(const char **p, struct tmpl_arg *a, struct berr **err)
+{
+	const char *s = *p, *e = tmpl_token_end(s);
+	_cleanup_free_ char *tok = NULL;
+	int r;
+
+	if (!e)
+		return berr_set(err, EINVAL, TMPL_PARSE_ERR "unterminated quoted string");
+	tok = xstrndup(s, (size_t)(e - s));
+	r = tmpl_parse_arg(tok, a, err);
+	if (r == 0 && *e == '.' && (a->kind == TMPL_ARG_STRING || a->kind == TMPL_ARG_VALUE)) {
+		_cleanup_free_ char *q = tmpl_go_quote(tok, strlen(tok));
+
+		r = berr_set(err, EINVAL, TMPL_PARSE_ERR "unexpected . after term %s", q);
+	}
+	*p = e;
+	return r;
+}
+
+/* One operand at *p, appended to cmd: a word or a parenthesised pipe at
+ * depth + 1.  Go wants a space, "|", ")" or the end after it. */
+static int tmpl_parse_operand(const char **p, unsigned depth, struct tmpl_cmd *cmd,
+			      struct berr **err)
+{
+	struct tmpl_arg *a = tmpl_cmd_add_arg(cmd);
+	int r;
+
+	if (**p == '(')
+		r = tmpl_parse_paren(p, depth + 1, a, err);
+	else
+		r = tmpl_parse_word(p, a, err);
+	if (r == 0 && **p && !isspace((unsigned char)**p) && !strchr("|)", **p))
+		r = tmpl_unexpected(*p, "operand", err);
+	return r;
+}
+
+/* Parse "a b | c d" at *p into pipe: the rest of the action at depth 0,
+ * else up to and past the ")" closing a parenthesised pipe. */
+static int tmpl_parse_pipe(const char **p, unsigned depth, struct tmpl_pipe *pipe,
+			   struct berr **err)
+{
+	const char *context = depth ? "parenthesized pipeline" : "command";
+	struct tmpl_cmd *cmd = tmpl_pipe_add_cmd(pipe);
+	const char *s = *p;
+	int r;
+
+	for (;;) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s || *s == ')')
+			break;
+		if (*s == '|' && !cmd->n)
+			return tmpl_unexpected(s, context, err);
+		if (*s == '|') {
+			cmd = tmpl_pipe_add_cmd(pipe);
+			s++;
+			continue;
+		}
+		r = tmpl_parse_operand(&s, depth, cmd, err);
+		if (r < 0)
+			return r;
+	}
+	if (depth && !*s)
+		return berr_set(err, EINVAL, TMPL_PARSE_ERR "unclosed left paren");
+	if (!depth && *s)
+		return berr_set(err, EINVAL, TMPL_PARSE_ERR "unexpected right paren");
+	if (!cmd->n)
+		return berr_set(err, EINVAL, TMPL_PARSE_ERR "missing value for %s", context);
+	*p = depth ? s + 1 : s;
+	return 0;
 }
 
 /* --- parsing the node tree --- */
@@ -344,18 +478,27 @@ static struct tmpl_node *tmpl_list_add(struct tmpl_list *l, enum tmpl_node_kind 
 	return &l->nodes[l->n++];
 }
 
-/* The keyword an action starts with ("range", "end", ...), or NULL. */
+/* The keyword an action starts with ("range", "end", ...), or NULL.  A
+ * keyword taking a pipe may be followed by its "(" directly: {{if(...)}}. */
 static const char *tmpl_keyword(const char *action, const char **ret_rest)
 {
-	static const char *const kw[] = {"range", "if", "with", "else", "end"};
+	static const struct {
+		const char *name;
+		bool takes_pipe;
+	} kw[] = {
+		{"range", true}, {"if", true}, {"with", true}, {"else", false}, {"end", false},
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(kw); i++) {
-		size_t n = strlen(kw[i]);
+		size_t n = strlen(kw[i].name);
+		char next;
 
-		if (!strncmp(action, kw[i], n) &&
-		    (!action[n] || isspace((unsigned char)action[n]))) {
+		if (strncmp(action, kw[i].name, n))
+			continue;
+		next = action[n];
+		if (!next || isspace((unsigned char)next) || (kw[i].takes_pipe && next == '(')) {
 			*ret_rest = action + n;
-			return kw[i];
+			return kw[i].name;
 		}
 	}
 	return NULL;
@@ -368,7 +511,7 @@ static int tmpl_parse_block(const struct tmpl_items *items, size_t *i, struct tm
 	enum tmpl_stop stop;
 	int r;
 
-	r = tmpl_parse_pipe(pipe, &n->pipe, err);
+	r = tmpl_parse_pipe(&pipe, 0, &n->pipe, err);
 	if (r == 0)
 		r = tmpl_parse_list(items, i, &n->body, &stop, err);
 	if (r == 0 && stop == TMPL_STOP_ELSE)
@@ -402,7 +545,7 @@ static int tmpl_parse_action(const struct tmpl_items *items, size_t *i, struct t
 							 : streq(kw, "if")  ? TMPL_IF
 									    : TMPL_WITH),
 					rest, err);
-	return tmpl_parse_pipe(text, &tmpl_list_add(l, TMPL_ACTION)->pipe, err);
+	return tmpl_parse_pipe(&text, 0, &tmpl_list_add(l, TMPL_ACTION)->pipe, err);
 }
 
 static int tmpl_parse_list(const struct tmpl_items *items, size_t *i, struct tmpl_list *l,
@@ -557,20 +700,33 @@ static json_t *tmpl_field(json_t *o, const char *name)
 	return NULL;
 }
 
-/* New reference or NULL (missing). */
-static json_t *tmpl_eval_arg(const struct tmpl_arg *a, json_t *dot)
+/* The value at path below v (a reference, which this takes): a new
+ * reference or NULL (missing). */
+static json_t *tmpl_walk(json_t *v, const struct strv *path)
 {
-	json_t *v = dot;
+	json_t *x = v;
 
+	for (size_t i = 0; x && i < path->n; i++)
+		x = tmpl_field(x, path->v[i]);
+	json_incref(x);
+	json_decref(v);
+	return x;
+}
+
+static json_t *tmpl_eval_pipe(const struct tmpl_pipe *p, json_t *dot, struct berr **err, int *r);
+
+/* New reference or NULL (missing); *r < 0 on error. */
+static json_t *tmpl_eval_arg(const struct tmpl_arg *a, json_t *dot, struct berr **err, int *r)
+{
 	switch (a->kind) {
 	case TMPL_ARG_STRING:
 		return json_string(a->s);
 	case TMPL_ARG_VALUE:
 		return json_incref(a->value);
 	case TMPL_ARG_FIELD:
-		for (size_t i = 0; v && i < a->path.n; i++)
-			v = tmpl_field(v, a->path.v[i]);
-		return json_incref(v);
+		return tmpl_walk(json_incref(dot), &a->path);
+	case TMPL_ARG_PIPE:
+		return tmpl_walk(tmpl_eval_pipe(a->pipe, dot, err, r), &a->path);
 	case TMPL_ARG_FUNC:
 		break;
 	}
@@ -754,6 +910,23 @@ static json_t *tmpl_apply_args(json_t *v, json_t **args, size_t n)
 	return x;
 }
 
+/* The first word of a command given the values args[0..n) (borrowed):
+ * a function is called, a (pipe) refuses them as Go does. */
+static json_t *tmpl_call(const struct tmpl_arg *head, json_t *dot, json_t **args, size_t n,
+			 struct berr **err, int *r)
+{
+	if (head->kind == TMPL_ARG_FUNC)
+		return tmpl_func_find(head->s)(args, n, err, r);
+	if (n && head->kind == TMPL_ARG_PIPE) {
+		*r = berr_set(err, EINVAL, "template: :1: can't give argument to non-function %s",
+			      head->s);
+		return NULL;
+	}
+	if (n)
+		return tmpl_apply_args(tmpl_eval_arg(head, dot, err, r), args, n);
+	return tmpl_eval_arg(head, dot, err, r);
+}
+
 /* Evaluate one command; prev is the value piped in (borrowed, or NULL). */
 static json_t *tmpl_eval_cmd(const struct tmpl_cmd *c, json_t *dot, json_t *prev, struct berr **err,
 			     int *r)
@@ -762,16 +935,12 @@ static json_t *tmpl_eval_cmd(const struct tmpl_cmd *c, json_t *dot, json_t *prev
 	_cleanup_free_ json_t **args = xcalloc(c->n + 1, sizeof(*args));
 	json_t *ret = NULL;
 
-	for (size_t i = 1; i < c->n; i++)
-		args[n++] = tmpl_eval_arg(&c->args[i], dot);
+	for (size_t i = 1; *r == 0 && i < c->n; i++)
+		args[n++] = tmpl_eval_arg(&c->args[i], dot, err, r);
 	if (prev)
 		args[n++] = json_incref(prev);
-	if (c->args[0].kind == TMPL_ARG_FUNC)
-		ret = tmpl_func_find(c->args[0].s)(args, n, err, r);
-	else if (n)
-		ret = tmpl_apply_args(tmpl_eval_arg(&c->args[0], dot), args, n);
-	else
-		ret = tmpl_eval_arg(&c->args[0], dot);
+	if (*r == 0)
+		ret = tmpl_call(&c->args[0], dot, args, n, err, r);
 	for (size_t i = 0; i < n; i++)
 		json_decref(args[i]);
 	return ret;

@@ -1,9 +1,11 @@
 /* tmpl.h - the subset of Go's text/template that docker's --format uses,
  * evaluated over JSON values: {{.A.B}} (exact key first, then any case, so
  * .ID finds "Id"), {{.Label "k"}} (a field with arguments indexes it),
- * string literals, pipes, the functions json, join, split, upper, lower,
- * title, index, len, println, and {{range}}, {{if}}, {{with}}, {{else}},
- * {{end}} with {{- -}} trimming.  Values print as Go prints them. */
+ * string literals, pipes, parenthesised pipes as arguments with fields
+ * after them ({{(index .Networks "a-b").IPAddress}}), the functions json,
+ * join, split, upper, lower, title, index, len, println, and {{range}},
+ * {{if}}, {{with}}, {{else}}, {{end}} with {{- -}} trimming.  No variables.
+ * Values print as Go prints them. */
 #ifndef BERTH_CLI_TMPL_H
 #define BERTH_CLI_TMPL_H
 

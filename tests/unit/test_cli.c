@@ -407,6 +407,121 @@ static void test_tmpl(void **state)
 		    "{{nope .X}}", net);
 }
 
+/* Parenthesised pipes as docker users write them for names with dashes
+ * and for the published ports of one port. */
+static void test_tmpl_parens(void **state)
+{
+	static const char *ctr =
+		"{\"Name\":\"/c2\",\"NetworkSettings\":{\"Networks\":{"
+		"\"backend\":{\"IPAddress\":\"10.1.0.2\",\"Aliases\":[\"c2\",\"db\"]},"
+		"\"my-net\":{\"IPAddress\":\"10.2.0.3\"}},\"Ports\":{\"80/tcp\":["
+		"{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"8080\"},"
+		"{\"HostIp\":\"::\",\"HostPort\":\"8081\"}],\"53/udp\":null}},"
+		"\"Config\":{\"Labels\":{\"com.example.tier\":\"db\"}}}";
+
+	(void)state;
+	t_render_is("10.1.0.2", "{{(index .NetworkSettings.Networks \"backend\").IPAddress}}", ctr);
+	t_render_is("10.2.0.3", "{{(index .NetworkSettings.Networks \"my-net\").IPAddress}}", ctr);
+	t_render_is("[map[HostIp:0.0.0.0 HostPort:8080] map[HostIp::: HostPort:8081]]",
+		    "{{index .NetworkSettings.Ports \"80/tcp\"}}", ctr);
+	t_render_is("8081", "{{(index (index .NetworkSettings.Ports \"80/tcp\") 1).HostPort}}",
+		    ctr);
+	t_render_is("8080", "{{index .NetworkSettings.Ports \"80/tcp\" 0 \"HostPort\"}}", ctr);
+	/* a missing key stays missing down the chain, as .Missing.X does */
+	t_render_is("|",
+		    "{{(index .NetworkSettings.Networks \"nope\").IPAddress}}|"
+		    "{{(index (index .NetworkSettings.Ports \"53/udp\") 0).HostPort}}",
+		    ctr);
+	/* arguments of functions, chains of several fields, any case */
+	t_render_is("2 c2,db DB [c2 db]",
+		    "{{len (index .NetworkSettings.Networks \"backend\").Aliases}} "
+		    "{{join (index .NetworkSettings.Networks \"backend\").Aliases \",\"}} "
+		    "{{upper (index .Config.Labels \"com.example.tier\")}} "
+		    "{{(index .NetworkSettings.Networks \"backend\").aliases}}",
+		    ctr);
+	t_render_is("10.1.0.2 /C2 /c2 2",
+		    "{{ ( (.NetworkSettings).Networks ).backend.IPAddress }} {{(.Name | upper)}} "
+		    "{{(.Name)}} {{(index .NetworkSettings.Networks \"backend\").Aliases | len}}",
+		    ctr);
+	t_render_is("a)b (x", "{{(\"a)b\")}} {{(`(x`)}}", ctr);
+	/* in blocks, with or without a space after the keyword */
+	t_render_is("on off",
+		    "{{if (index .NetworkSettings.Networks \"backend\")}}on{{else}}off{{end}} "
+		    "{{if(index .NetworkSettings.Networks \"nope\")}}on{{else}}off{{end}}",
+		    ctr);
+	t_render_is("10.2.0.3",
+		    "{{with(index .NetworkSettings.Networks \"my-net\")}}{{.IPAddress}}{{end}}",
+		    ctr);
+	t_render_is("8080 8081 ",
+		    "{{range (index .NetworkSettings.Ports \"80/tcp\")}}{{.HostPort}} {{end}}",
+		    ctr);
+	t_render_is("none",
+		    "{{range (index .NetworkSettings.Ports \"53/udp\")}}x{{else}}none{{end}}", ctr);
+}
+
+/* Nesting n parentheses around .Name. */
+static char *t_nested(size_t n)
+{
+	char *s = xmalloc(2 * n + sizeof("{{.Name}}")), *o = s;
+
+	o += sprintf(o, "{{");
+	memset(o, '(', n);
+	o += n;
+	o += sprintf(o, ".Name");
+	memset(o, ')', n);
+	o += n;
+	sprintf(o, "}}");
+	return s;
+}
+
+static void test_tmpl_parens_errors(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{"{{(index .X \"y\"}}", "unclosed left paren"},
+		{"{{.A (}}", "unclosed left paren"},
+		{"{{range (.X}}{{end}}", "unclosed left paren"},
+		{"{{(.A))}}", "unexpected right paren"},
+		{"{{)}}", "unexpected right paren"},
+		{"{{()}}", "missing value for parenthesized pipeline"},
+		{"{{}}", "missing value for command"},
+		{"{{(.A)(.B)}}", "unexpected \"(\" in operand"},
+		{"{{.A(.B)}}", "unexpected \"(\" in operand"},
+		{"{{(.A)x}}", "unexpected \"x\" in operand"},
+		{"{{(.A)\"x\"}}", "unexpected \"\\\"x\\\"\" in operand"},
+		{"{{(.A)abcdefghijklm}}", "unexpected \"abcdefghij\"... in operand"},
+		{"{{(.A).}}", "unexpected <.> in operand"},
+		{"{{(.A).B.}}", "unexpected <.> in operand"},
+		{"{{(.A).1}}", "unexpected \".1\" in operand"},
+		{"{{(| .A)}}", "unexpected \"|\" in parenthesized pipeline"},
+		{"{{| .A}}", "unexpected \"|\" in command"},
+		{"{{\"x\".A}}", "unexpected . after term \"\\\"x\\\"\""},
+		{"{{(nope .A)}}", "function \"nope\" not defined"},
+	};
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *want = xasprintf("template parsing error: template: :1: %s", cases[i].want);
+
+		t_render_is(want, cases[i].text, "{}");
+		free(want);
+	}
+	/* Go refuses arguments to a value that is not a function */
+	t_render_is("template: :1: can't give argument to non-function (.A)", "{{(.A) 1}}",
+		    "{\"A\":{}}");
+	t_render_is("template: :1: can't give argument to non-function (.A)", "{{1 | (.A)}}",
+		    "{\"A\":{}}");
+	text = t_nested(100);
+	t_render_is("x", text, "{\"Name\":\"x\"}");
+	free(text);
+	text = t_nested(101);
+	t_render_is("template parsing error: template: :1: max expression depth exceeded", text,
+		    "{\"Name\":\"x\"}");
+	free(text);
+}
+
 static void test_tmpl_value_str(void **state)
 {
 	json_t *j = json_loads("[1.5, 3, \"s\", [true, false], null]", 0, NULL);
@@ -1604,6 +1719,8 @@ int main(void)
 		cmocka_unit_test(test_netcfg_body),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_tmpl),
+		cmocka_unit_test(test_tmpl_parens),
+		cmocka_unit_test(test_tmpl_parens_errors),
 		cmocka_unit_test(test_tmpl_value_str),
 		cmocka_unit_test(test_table_layout),
 		cmocka_unit_test(test_network_ls),
