@@ -606,6 +606,10 @@ static struct rtnl_addr *nl_rtaddr_new(int ifindex, const struct ipaddr *addr, u
 	if (rtnl_addr_set_local(ra, local) < 0)
 		return NULL;
 	rtnl_addr_set_prefixlen(ra, (int)plen);
+	/* berth hands out IPv6 addresses itself: no duplicate address
+	 * detection, so they work at once instead of seconds later */
+	if (addr->family == AF_INET6)
+		rtnl_addr_set_flags(ra, IFA_F_NODAD);
 	return TAKE_PTR(ra);
 }
 

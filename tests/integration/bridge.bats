@@ -55,6 +55,9 @@ outside_httpd() {
 	sleep 0.2
 }
 
+# (busybox timeout cannot stop a pid 1, which ignores SIGTERM: containers
+# that use it run with --init)
+
 # A container running a web server whose /cgi-bin/ip echoes the client.
 WEB='mkdir -p /www/cgi-bin && printf "#!/bin/sh\necho Content-Type: text/plain\necho\necho \$REMOTE_ADDR\n" >/www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www'
 
@@ -243,17 +246,17 @@ ctr_ip() { # ctr_ip CONTAINER NETWORK
 
 @test "NAT: the outside sees the host's address; --internal reaches nothing outside" {
 	outside_httpd
-	run docker run --rm busybox timeout 5 busybox wget -qO- http://198.51.100.1/cgi-bin/ip
+	run docker run --rm --init busybox timeout 5 busybox wget -qO- http://198.51.100.1/cgi-bin/ip
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = 198.51.100.2 ]
 	docker network create --internal --subnet 10.90.0.0/24 inner >/dev/null
-	run docker run --rm --network inner busybox sh -c 'ip route; timeout 5 wget -qO- http://198.51.100.1/cgi-bin/ip'
+	run docker run --rm --init --network inner busybox sh -c 'ip route; timeout 5 wget -qO- http://198.51.100.1/cgi-bin/ip'
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ $output != *default* ]]
 	# even with a route added by hand (NET_ADMIN) the firewall drops it
-	run docker run --rm --cap-add NET_ADMIN --network inner busybox sh -c 'ip route add default via 10.90.0.1 && timeout 5 wget -qO- http://198.51.100.1/cgi-bin/ip'
+	run docker run --rm --init --cap-add NET_ADMIN --network inner busybox sh -c 'ip route add default via 10.90.0.1 && timeout 5 wget -qO- http://198.51.100.1/cgi-bin/ip'
 	[ "$status" -ne 0 ]
 	# and the containers of the internal network still talk to each other
 	docker run -d --name in1 --network inner busybox sleep 300 >/dev/null
@@ -291,7 +294,7 @@ ctr_ip() { # ctr_ip CONTAINER NETWORK
 	echo "host: $output"
 	[ "$status" -eq 0 ]
 	# hairpin: another container, and the container itself, through the host's address
-	run docker run --rm --network pub busybox timeout 5 busybox wget -qO- http://198.51.100.2:8080/cgi-bin/ip
+	run docker run --rm --init --network pub busybox timeout 5 busybox wget -qO- http://198.51.100.2:8080/cgi-bin/ip
 	echo "hairpin: $output"
 	[ "$status" -eq 0 ]
 	run docker exec web timeout 5 wget -qO- http://198.51.100.2:8080/cgi-bin/ip
@@ -369,10 +372,24 @@ print(s.recvfrom(100)[0].decode())'
 }
 
 @test "published ports survive a daemon restart" {
-	docker run -d --name ws -p 8090:80 busybox sh -c "$WEB" >/dev/null
+	docker run -d --name ws -p 8090:80 -p 127.0.0.1:8091:80 busybox sh -c "$WEB" >/dev/null
 	sleep 0.3
 	berthd_stop
+	# while berthd is down: a stale element appears, a needed one goes;
+	# the restart reconciles both without flushing the table
+	in_ns nft add element inet berth ports4 '{ tcp . 9999 : 172.17.0.99 . 80 }'
+	in_ns nft delete element inet berth ports4 '{ tcp . 8090 }'
 	berthd_start
+	run in_ns nft list map inet berth ports4
+	echo "$output"
+	[[ $output != *9999* ]]
+	[[ $output == *8090* ]]
+	run in_ns nft list map inet berth ports4ip
+	[[ $output == *"127.0.0.1 . tcp . 8091"* ]]
+	run in_ns busybox timeout 5 busybox wget -qO- http://127.0.0.1:8091/cgi-bin/ip
+	[ "$status" -eq 0 ]
+	run ip netns exec "$OUT" busybox timeout 3 busybox wget -qO- http://198.51.100.2:8091/cgi-bin/ip
+	[ "$status" -ne 0 ]
 	run ip netns exec "$OUT" busybox timeout 5 busybox wget -qO- http://198.51.100.2:8090/cgi-bin/ip
 	[ "$(v4 "$output")" = 198.51.100.1 ]
 	# the port is still held: nobody else gets it
@@ -429,4 +446,40 @@ NFT
 	in_ns nft delete table inet admin
 	run ip netns exec "$OUT" busybox timeout 5 busybox wget -qO- http://198.51.100.2:8095/cgi-bin/ip
 	[ "$(v4 "$output")" = 198.51.100.1 ]
+}
+
+@test "the berth CLI: run --network/--ip/-p, network connect/disconnect, port, ps" {
+	berth network create --subnet 10.93.0.0/24 cli1 >/dev/null
+	berth network create cli2 >/dev/null
+	berth run -d --name bc --network cli1 --ip 10.93.0.7 -p 8097:80 busybox sleep 300 >/dev/null
+	run berth inspect -f '{{.NetworkSettings.Networks.cli1.IPAddress}}' bc
+	[ "$output" = 10.93.0.7 ]
+	run berth port bc
+	[ "$output" = "80/tcp -> 0.0.0.0:8097" ]
+	run berth ps --format '{{.Names}} {{.Ports}}'
+	[[ $output == *"bc 0.0.0.0:8097->80/tcp"* ]]
+	berth network connect --alias x cli2 bc
+	run berth exec bc ip -o link show eth1
+	[ "$status" -eq 0 ]
+	run berth network inspect -f '{{range .Containers}}{{.Name}}{{end}}' cli2
+	[ "$output" = bc ]
+	berth network disconnect cli2 bc
+	run berth exec bc ip -o link show eth1
+	[ "$status" -ne 0 ]
+	run berth network rm cli1
+	[ "$status" -ne 0 ]
+	[[ $output == *"has active endpoints (bc)"* ]]
+}
+
+@test "IPv6 networks: addresses usable at once, default route, published ports in ports6" {
+	docker network create --ipv6 --subnet fd00:94::/64 six >/dev/null
+	docker run -d --name s1 --network six busybox sleep 300 >/dev/null
+	docker run -d --name s2 --network six -p 8098:80 busybox sleep 300 >/dev/null
+	ip6=$(docker inspect -f '{{.NetworkSettings.Networks.six.GlobalIPv6Address}}' s2)
+	[[ $ip6 == fd00:94::* ]]
+	docker exec s1 ping -6 -c1 -W2 "$ip6"
+	run docker exec s1 ip -6 route show default
+	[[ $output == *"via fd00:94::1"* ]]
+	run in_ns nft list map inet berth ports6
+	[[ $output == *"tcp . 8098 : $ip6 . 80"* ]]
 }
