@@ -107,6 +107,7 @@ demo: deps
 	@BERTH_BIN=$(CURDIR)/build scripts/demo.sh
 
 bench: all
+	@scripts/deps.sh bench
 	@BERTH_BIN=$(CURDIR)/build tests/bench/run.sh
 
 FMT_SRC = $(wildcard core/*.[ch] drivers/*.[ch] ipam/*.[ch] runtime/*.[ch] cli/*.[ch] tests/unit/*.[ch])

@@ -1,12 +1,14 @@
 #!/bin/sh
 # deps.sh - install the Debian packages berth needs to build, test and demo,
-# only those that are missing.  Called by `make deps`, `make demo`, `make check`.
+# only those that are missing.  Called by `make deps`, `make demo`, `make check`;
+# `deps.sh bench` (make bench) adds what the benchmarks compare against.
 set -eu
 
 PKGS="make gcc pkg-config clang-format
 libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libcap-dev libjansson-dev
 libevent-dev libcurl4-openssl-dev libhttp-parser-dev libcmocka-dev libarchive-dev libssl-dev
 nftables iproute2 util-linux procps curl busybox-static bats python3 python3-docker"
+[ "${1:-}" = bench ] && PKGS="$PKGS iperf3 crun"
 
 missing=""
 for p in $PKGS; do
