@@ -31,9 +31,9 @@ teardown() {
 }
 
 # the host's mount points, but the netns files other bats files add and
-# remove meanwhile
+# remove meanwhile (ip netns, and sandboxes of other daemons' containers)
 host_mounts() {
-	cut -d" " -f5 /proc/self/mountinfo | grep -v '^/run/netns/'
+	cut -d" " -f5 /proc/self/mountinfo | grep -v -e '^/run/netns/' -e '/exec/netns/'
 }
 
 # no new mounts on the host and no file system helper left running

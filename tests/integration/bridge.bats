@@ -39,6 +39,7 @@ setup() {
 
 teardown() {
 	[ -n "${OUT_PID:-}" ] && kill "$OUT_PID" 2>/dev/null
+	[ -n "${NC_PID:-}" ] && kill "$NC_PID" 2>/dev/null
 	berth_teardown
 	ip netns del "$OUT" 2>/dev/null || true
 }
@@ -50,7 +51,7 @@ outside_httpd() {
 	mkdir -p "$www/cgi-bin"
 	printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' >"$www/cgi-bin/ip"
 	chmod +x "$www/cgi-bin/ip"
-	ip netns exec "$OUT" busybox httpd -f -p 198.51.100.1:80 -h "$www" &
+	ip netns exec "$OUT" busybox httpd -f -p 198.51.100.1:80 -h "$www" </dev/null >/dev/null 2>&1 &
 	OUT_PID=$!
 	sleep 0.2
 }
@@ -337,11 +338,12 @@ print(s.recvfrom(100)[0].decode())'
 	[ "$(docker inspect -f '{{.State.Status}}' p2)" = created ]
 	[ "$(ls "$EXEC/netns" | wc -l)" = 1 ]
 	# a port some program in the daemon's namespace listens on
-	in_ns busybox nc -l -p 8082 &
-	NC=$!
+	# (ip netns exec execs the command: $! is nc itself; no fd of bats' kept)
+	ip netns exec "$NS" busybox nc -l -p 8082 </dev/null >/dev/null 2>&1 &
+	NC_PID=$!
 	sleep 0.2
 	run docker run -d --name p3 -p 8082:80 busybox sleep 300
-	kill $NC 2>/dev/null || true
+	kill "$NC_PID" 2>/dev/null || true
 	[[ $output == *"port is already allocated"* ]]
 	elems=$(in_ns nft -j list map inet berth ports4 | grep -o '"elem"' | wc -l)
 	docker stop -t0 p1 >/dev/null
