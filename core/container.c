@@ -75,7 +75,7 @@ bad:
 			name);
 }
 
-char *ctr_name_generate(unsigned seed)
+char *ctr_name_generate(unsigned seed, unsigned digits)
 {
 	static const char *const left[] = {
 		"brave",  "calm",  "eager",  "fond",  "keen",	  "lucid",   "merry", "nifty",
@@ -87,8 +87,16 @@ char *ctr_name_generate(unsigned seed)
 		"turing",   "wozniak", "kare",	   "allen",
 	};
 
-	return xasprintf("%s_%s", left[seed % ARRAY_SIZE(left)],
-			 right[(seed / ARRAY_SIZE(left)) % ARRAY_SIZE(right)]);
+	const char *l = left[seed % ARRAY_SIZE(left)];
+	const char *r = right[(seed / ARRAY_SIZE(left)) % ARRAY_SIZE(right)];
+	unsigned long mod = 1;
+
+	if (!digits)
+		return xasprintf("%s_%s", l, r);
+	for (unsigned i = 0; i < digits && i < 9; i++)
+		mod *= 10;
+	/* the name space grows tenfold with each digit */
+	return xasprintf("%s_%s%lu", l, r, (unsigned long)(seed >> 8) % mod);
 }
 
 /* A string list field: an array of strings, a single string (split by

@@ -55,8 +55,9 @@ void ctr_free(struct container *c);
 
 /* Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (a leading '/' is dropped). */
 int ctr_name_validate(const char *name, struct berr **err);
-/* A generated name like Docker's "adjective_surname". */
-char *ctr_name_generate(unsigned seed);
+/* A generated name like Docker's "adjective_surname"; digits > 0 appends
+ * that many decimal digits (Docker appends one when a name is taken). */
+char *ctr_name_generate(unsigned seed, unsigned digits);
 
 /* A draft container from a POST /containers/create body and the image it
  * names: types and values checked (Cmd, Env, User, Memory, NanoCpus,

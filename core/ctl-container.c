@@ -103,11 +103,14 @@ void ctl_containers_free(struct ctl *ctl)
 	ctl->n_ctrs = 0;
 }
 
-/* A free generated name. */
+/* A free generated name: a plain one while those are easy to find, then
+ * with more and more digits appended (there are only 256 plain names). */
 static char *ctl_ctr_new_name(struct ctl *ctl)
 {
-	for (unsigned seed = (unsigned)util_now_ns();; seed = seed * 1103515245u + 12345u) {
-		char *name = ctr_name_generate(seed);
+	unsigned seed = (unsigned)util_now_ns();
+
+	for (unsigned tries = 0;; tries++, seed = seed * 1103515245u + 12345u) {
+		char *name = ctr_name_generate(seed, tries / 8);
 		struct container *other;
 
 		if (ctl_container_find(ctl, name, &other, NULL) < 0)

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/container.h"
 #include "core/filters.h"
 #include "core/network.h"
 #include "core/router.h"
@@ -408,15 +409,46 @@ static void test_config_refused(void **state)
 	berr_freep(&err);
 }
 
+/* Generated names: 256 plain ones, then digits widen the space enough
+ * that 5000 distinct names are found quickly (the controller's loop). */
+static void test_ctr_names(void **state)
+{
+	char **names = calloc(5000, sizeof(*names));
+	unsigned seed = 12345, tries = 0;
+
+	(void)state;
+	for (size_t n = 0; n < 5000;) {
+		char *name = ctr_name_generate(seed, tries / 8);
+		bool taken = false;
+
+		assert_int_equal(ctr_name_validate(name, NULL), 0);
+		for (size_t i = 0; i < n && !taken; i++)
+			taken = streq(names[i], name);
+		seed = seed * 1103515245u + 12345u;
+		if (taken) {
+			free(name);
+			tries++;
+			assert_true(tries < 100000);
+			continue;
+		}
+		names[n++] = name;
+		tries = 0;
+	}
+	for (size_t i = 0; i < 5000; i++)
+		free(names[i]);
+	free(names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_router_match),	cmocka_unit_test(test_router_star),
-		cmocka_unit_test(test_router_version),	cmocka_unit_test(test_filters_encodings),
-		cmocka_unit_test(test_filters_errors),	cmocka_unit_test(test_filters_time),
-		cmocka_unit_test(test_net_create_json), cmocka_unit_test(test_net_create_refused),
-		cmocka_unit_test(test_net_name),	cmocka_unit_test(test_net_store_roundtrip),
-		cmocka_unit_test(test_config),		cmocka_unit_test(test_config_refused),
+		cmocka_unit_test(test_ctr_names),	    cmocka_unit_test(test_router_match),
+		cmocka_unit_test(test_router_star),	    cmocka_unit_test(test_router_version),
+		cmocka_unit_test(test_filters_encodings),   cmocka_unit_test(test_filters_errors),
+		cmocka_unit_test(test_filters_time),	    cmocka_unit_test(test_net_create_json),
+		cmocka_unit_test(test_net_create_refused),  cmocka_unit_test(test_net_name),
+		cmocka_unit_test(test_net_store_roundtrip), cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
