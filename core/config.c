@@ -27,6 +27,8 @@ const char config_usage[] =
 	"  --bridge-name NAME               Linux bridge of the default network (default berth0)\n"
 	"  --api-idle-timeout SECONDS       close API connections idle this long (default 120)\n"
 	"  --cgroup-parent PATH             cgroup of the containers (default berth)\n"
+	"  --resolv-conf FILE               the resolv.conf containers' DNS settings come from\n"
+	"                                   (default /etc/resolv.conf)\n"
 	"  -h, --help                       this text\n"
 	"  -v, --version                    print the version\n";
 
@@ -39,6 +41,7 @@ enum {
 	OPT_BRIDGE_NAME,
 	OPT_IDLE_TIMEOUT,
 	OPT_CGROUP_PARENT,
+	OPT_RESOLV_CONF,
 };
 
 static const struct option config_options[] = {
@@ -51,6 +54,7 @@ static const struct option config_options[] = {
 	{"bridge-name", required_argument, NULL, OPT_BRIDGE_NAME},
 	{"api-idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
 	{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
+	{"resolv-conf", required_argument, NULL, OPT_RESOLV_CONF},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'v'},
 	{0},
@@ -160,6 +164,12 @@ static int config_one(struct config *cfg, int c, const char *arg, struct berr **
 		return config_idle_timeout(cfg, arg, err);
 	case OPT_CGROUP_PARENT:
 		return config_cgroup_parent(cfg, arg, err);
+	case OPT_RESOLV_CONF:
+		if (arg[0] != '/')
+			return berr_set(err, EINVAL, "--resolv-conf %s: must be an absolute path",
+					arg);
+		config_set(&cfg->resolv_conf, arg);
+		return 0;
 	case 'h':
 		cfg->help = true;
 		return 1;
@@ -206,6 +216,8 @@ int config_parse(int argc, char **argv, struct config *ret, struct berr **err)
 		cfg.bridge_name = xstrdup("berth0");
 	if (!cfg.cgroup_parent)
 		cfg.cgroup_parent = xstrdup("berth");
+	if (!cfg.resolv_conf)
+		cfg.resolv_conf = xstrdup("/etc/resolv.conf");
 	*ret = cfg;
 	return 0;
 }
@@ -219,5 +231,6 @@ void config_done(struct config *cfg)
 	free(cfg->bip);
 	free(cfg->bridge_name);
 	free(cfg->cgroup_parent);
+	free(cfg->resolv_conf);
 	memset(cfg, 0, sizeof(*cfg));
 }

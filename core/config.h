@@ -21,6 +21,7 @@ struct config {
 	char *bridge_name;	 /* --bridge-name: the default bridge's Linux bridge */
 	unsigned idle_timeout_s; /* --api-idle-timeout */
 	char *cgroup_parent;	 /* --cgroup-parent */
+	char *resolv_conf;	 /* --resolv-conf */
 	bool help;
 	bool version;
 };

@@ -10,6 +10,7 @@
 
 #include "core/container.h"
 #include "core/util.h"
+#include "ipam/cidr.h"
 #include "core/volume.h"
 #include "runtime/image.h"
 
@@ -499,14 +500,50 @@ static int ctr_check_network(json_t *hc, struct berr **err)
 	return 0;
 }
 
+/* Dns: addresses; ExtraHosts: "name:ip" / "name=ip" (ip may be
+ * host-gateway); DnsSearch, DnsOptions: strings. */
+static int ctr_check_dns(json_t *hc, struct berr **err)
+{
+	static const char *const lists[] = {"Dns", "DnsSearch", "DnsOptions", "ExtraHosts"};
+	struct ipaddr a;
+	json_t *v;
+	size_t i;
+
+	for (size_t k = 0; k < ARRAY_SIZE(lists); k++) {
+		json_t *arr = json_object_get(hc, lists[k]);
+
+		if (arr && !json_is_null(arr) && !json_is_array(arr))
+			return berr_set(err, EINVAL, "HostConfig.%s must be an array of strings",
+					lists[k]);
+		json_array_foreach (arr, i, v)
+			if (!json_is_string(v))
+				return berr_set(err, EINVAL,
+						"HostConfig.%s must be an array of strings",
+						lists[k]);
+	}
+	json_array_foreach (json_object_get(hc, "Dns"), i, v)
+		if (cidr_parse_addr(json_string_value(v), &a, NULL) < 0)
+			return berr_set(err, EINVAL, "%s is not an ip address",
+					json_string_value(v));
+	json_array_foreach (json_object_get(hc, "ExtraHosts"), i, v) {
+		const char *e = json_string_value(v), *sep = strpbrk(e, ":=");
+
+		if (!sep || sep == e ||
+		    (!streq(sep + 1, "host-gateway") && cidr_parse_addr(sep + 1, &a, NULL) < 0))
+			return berr_set(err, EINVAL, "invalid IP address in add-host: \"%s\"", e);
+	}
+	return 0;
+}
+
 static int ctr_check_host_config(json_t *hc, struct berr **err)
 {
 	const char *log = ctr_str(json_object_get(hc, "LogConfig"), "Type");
 	int r;
 
-	if ((r = ctr_check_network(hc, err)) < 0 || (r = ctr_check_limits(hc, err)) < 0 ||
-	    (r = ctr_check_restart(hc, err)) < 0 || (r = ctr_check_binds(hc, err)) < 0 ||
-	    (r = ctr_check_mounts(hc, err)) < 0 || (r = ctr_check_volumes_from(hc, err)) < 0 ||
+	if ((r = ctr_check_network(hc, err)) < 0 || (r = ctr_check_dns(hc, err)) < 0 ||
+	    (r = ctr_check_limits(hc, err)) < 0 || (r = ctr_check_restart(hc, err)) < 0 ||
+	    (r = ctr_check_binds(hc, err)) < 0 || (r = ctr_check_mounts(hc, err)) < 0 ||
+	    (r = ctr_check_volumes_from(hc, err)) < 0 ||
 	    (r = ctr_check_caps(hc, "CapAdd", err)) < 0 ||
 	    (r = ctr_check_caps(hc, "CapDrop", err)) < 0)
 		return r;

@@ -42,6 +42,7 @@ int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
 	ctl->root = xstrdup(cfg->root);
 	ctl->exec_root = xstrdup(cfg->exec_root);
 	ctl->cgroup_parent = xstrdup(cfg->cgroup_parent ? cfg->cgroup_parent : "berth");
+	ctl->resolv_conf = xstrdup(cfg->resolv_conf ? cfg->resolv_conf : "/etc/resolv.conf");
 	ctl->default_bridge = xstrdup(cfg->default_bridge ? cfg->default_bridge : "berth0");
 	*ret = ctl;
 	return 0;
@@ -62,6 +63,7 @@ void ctl_free(struct ctl *ctl)
 	free(ctl->root);
 	free(ctl->exec_root);
 	free(ctl->cgroup_parent);
+	free(ctl->resolv_conf);
 	ctl_containers_free(ctl);
 	ctl_endpoints_free(ctl);
 	ctl_volumes_free(ctl);

@@ -28,6 +28,7 @@ struct ctl_config {
 	const char *bip;	    /* --bip "172.17.0.1/16", or NULL */
 	const char *default_bridge; /* Linux bridge of the "bridge" network */
 	const char *cgroup_parent;  /* containers' cgroup, "berth" */
+	const char *resolv_conf;    /* where containers' DNS settings come from */
 };
 
 struct ctl {
@@ -42,6 +43,7 @@ struct ctl {
 	char *root;
 	char *exec_root;
 	char *cgroup_parent;
+	char *resolv_conf;
 	struct container **ctrs; /* see ctl-container.c */
 	size_t n_ctrs, cap_ctrs;
 	struct volume **vols; /* see ctl-volume.c */

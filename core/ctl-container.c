@@ -345,26 +345,109 @@ static int ctl_write_file(const char *path, const char *data, struct berr **err)
 	return 0;
 }
 
-/* The daemon's resolv.conf without loopback nameservers (they mean
- * nothing inside the container), as Docker writes it. */
-static char *ctl_resolv_conf(void)
+/* Docker's nameservers when none of the daemon's is left. */
+static const char ctl_default_dns[] = "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
+
+static char *ctl_append_line(char *out, const char *line)
 {
-	FILE *f = fopen("/etc/resolv.conf", "re");
+	char *n = xasprintf("%s%s", out, line);
+
+	free(out);
+	return n;
+}
+
+/* "prefix a b c\n" from a JSON array of strings, appended to out. */
+static char *ctl_append_words(char *out, const char *prefix, json_t *arr)
+{
+	json_t *v;
+	size_t i;
+
+	out = ctl_append_line(out, prefix);
+	json_array_foreach (arr, i, v) {
+		out = ctl_append_line(out, " ");
+		out = ctl_append_line(out, json_string_value(v) ? json_string_value(v) : "");
+	}
+	return ctl_append_line(out, "\n");
+}
+
+static bool ctl_is_loopback_ns(const char *line)
+{
+	return strprefix(line, "nameserver 127.") || strprefix(line, "nameserver ::1");
+}
+
+/* The container's resolv.conf as Docker writes it: the daemon's
+ * (--resolv-conf) without loopback nameservers, which mean nothing inside
+ * the container (Docker's public defaults when none is left; kept as they
+ * are with --network host), and with its nameserver, search and options
+ * lines replaced by HostConfig.Dns, DnsSearch and DnsOptions when given. */
+static char *ctl_resolv_conf(struct ctl *ctl, const struct container *c)
+{
+	json_t *hc = c->host_config;
+	json_t *dns = json_object_get(hc, "Dns"), *search = json_object_get(hc, "DnsSearch");
+	json_t *opts = json_object_get(hc, "DnsOptions");
+	bool host = streq(ctr_network_mode(c), "host");
+	FILE *f = fopen(ctl->resolv_conf, "re");
 	char *line = NULL, *out = xstrdup("");
-	size_t cap = 0;
+	size_t cap = 0, servers = 0;
 
 	while (f && getline(&line, &cap, f) > 0) {
-		char *n;
+		bool ns = strprefix(line, "nameserver");
 
-		if (strprefix(line, "nameserver 127.") || strprefix(line, "nameserver ::1"))
+		if ((ns && (json_array_size(dns) || (!host && ctl_is_loopback_ns(line)))) ||
+		    ((strprefix(line, "search") || strprefix(line, "domain")) &&
+		     json_array_size(search)) ||
+		    (strprefix(line, "options") && json_array_size(opts)))
 			continue;
-		n = xasprintf("%s%s", out, line);
-		free(out);
-		out = n;
+		servers += ns;
+		out = ctl_append_line(out, line);
+		if (line[strlen(line) - 1] != '\n')
+			out = ctl_append_line(out, "\n");
 	}
 	free(line);
 	if (f)
 		fclose(f);
+	for (size_t i = 0; i < json_array_size(dns); i++) {
+		const char *server = json_string_value(json_array_get(dns, i));
+		_cleanup_free_ char *l = xasprintf("nameserver %s\n", server ? server : "");
+
+		out = ctl_append_line(out, l);
+		servers++;
+	}
+	if (!servers)
+		out = ctl_append_line(out, ctl_default_dns);
+	if (json_array_size(search))
+		out = ctl_append_words(out, "search", search);
+	if (json_array_size(opts))
+		out = ctl_append_words(out, "options", opts);
+	return out;
+}
+
+/* --add-host entries ("name:ip", "name=ip"; "host-gateway" is the default
+ * bridge's gateway) as /etc/hosts lines. */
+static char *ctl_extra_hosts(struct ctl *ctl, const struct container *c)
+{
+	json_t *v;
+	char *out = xstrdup("");
+	size_t i;
+
+	json_array_foreach (json_object_get(c->host_config, "ExtraHosts"), i, v) {
+		const char *e = json_string_value(v), *sep = e ? strpbrk(e, ":=") : NULL;
+		_cleanup_free_ char *name = sep ? xstrndup(e, (size_t)(sep - e)) : NULL, *l = NULL;
+		const char *ip = sep ? sep + 1 : NULL;
+		char gw[CIDR_STRLEN];
+
+		if (!name)
+			continue;
+		if (streq(ip, "host-gateway")) {
+			struct network *br;
+
+			if (ctl_network_find(ctl, "bridge", &br, NULL) < 0 || !br->n_ipam)
+				continue;
+			ip = cidr_addr_str(&br->ipam[0].gateway, gw);
+		}
+		l = xasprintf("%s\t%s\n", ip, name);
+		out = ctl_append_line(out, l);
+	}
 	return out;
 }
 
@@ -374,16 +457,17 @@ static int ctl_ctr_etc_files(struct ctl *ctl, struct container *c, struct rt_spe
 			     struct berr **err)
 {
 	_cleanup_free_ char *bundle = ctl_container_bundle(ctl, c);
-	_cleanup_free_ char *resolv = ctl_resolv_conf(), *hosts = NULL, *hn = NULL;
+	_cleanup_free_ char *resolv = ctl_resolv_conf(ctl, c), *hosts = NULL, *hn = NULL;
 	_cleanup_free_ char *mine = ctl_container_hosts_lines(ctl, c, spec->hostname);
+	_cleanup_free_ char *extra = ctl_extra_hosts(ctl, c);
 	int r;
 
 	/* 127.0.1.1 names the container only when it has no address of its own */
 	hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 			  "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-			  "ff02::2\tip6-allrouters\n%s%s%s",
+			  "ff02::2\tip6-allrouters\n%s%s%s%s",
 			  *mine ? "" : "127.0.1.1\t", *mine ? mine : spec->hostname,
-			  *mine ? "" : "\n");
+			  *mine ? "" : "\n", extra);
 	hn = xasprintf("%s\n", spec->hostname);
 	spec->hosts_path = xasprintf("%s/hosts", bundle);
 	spec->resolv_path = xasprintf("%s/resolv.conf", bundle);

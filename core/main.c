@@ -155,6 +155,7 @@ static int daemon_start(struct daemon *d, struct berr **err)
 		.bip = d->cfg.bip,
 		.default_bridge = d->cfg.bridge_name,
 		.cgroup_parent = d->cfg.cgroup_parent,
+		.resolv_conf = d->cfg.resolv_conf,
 	};
 	struct http_config hc = {
 		.socket_path = d->cfg.socket_path,

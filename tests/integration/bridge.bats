@@ -485,3 +485,33 @@ NFT
 	run in_ns nft list map inet berth ports6
 	[[ $output == *"tcp . 8098 : $ip6 . 80"* ]]
 }
+
+@test "resolv.conf from --resolv-conf without loopback servers; --dns, --dns-search, --dns-option, --add-host" {
+	printf 'search lab.example\nnameserver 127.0.0.53\nnameserver 198.51.100.53\noptions edns0\n' >"$TMP/resolv.conf"
+	berthd_stop
+	berthd_start --resolv-conf "$TMP/resolv.conf"
+	run docker run --rm busybox cat /etc/resolv.conf
+	echo "$output"
+	[[ $output == *"nameserver 198.51.100.53"* ]]
+	[[ $output != *127.0.0.53* ]]
+	[[ $output == *"search lab.example"* && $output == *"options edns0"* ]]
+	run docker run --rm --dns 198.51.100.54 --dns-search corp.example --dns-option ndots:2 busybox cat /etc/resolv.conf
+	echo "$output"
+	[[ $output == *"nameserver 198.51.100.54"* && $output != *198.51.100.53* ]]
+	[[ $output == *"search corp.example"* && $output != *lab.example* ]]
+	[[ $output == *"options ndots:2"* && $output != *edns0* ]]
+	# only loopback servers: Docker's defaults
+	printf 'nameserver 127.0.0.53\n' >"$TMP/resolv.conf"
+	run docker run --rm busybox cat /etc/resolv.conf
+	[[ $output == *"nameserver 8.8.8.8"* ]]
+	run docker run --rm --add-host db.lab:10.1.2.3 --add-host gw:host-gateway busybox cat /etc/hosts
+	echo "$output"
+	[[ $output == *"10.1.2.3	db.lab"* ]]
+	[[ $output == *"172.17.0.1	gw"* ]]
+	run docker run --rm --dns not-an-ip busybox true
+	[ "$status" -ne 0 ]
+	run api POST /containers/create '{"Image":"busybox","HostConfig":{"Dns":["not-an-ip"]}}'
+	[[ $output == *"not-an-ip is not an ip address"* && $output == *"HTTP 400" ]]
+	run api POST /containers/create '{"Image":"busybox","HostConfig":{"ExtraHosts":["nohost"]}}'
+	[[ $output == *"invalid IP address in add-host"* && $output == *"HTTP 400" ]]
+}
