@@ -595,9 +595,11 @@ static void ctl_sandbox_teardown(struct ctl *ctl, struct container *c, const cha
 	berr_free(e);
 }
 
-/* container:<ref>: the other container's namespace, which must be there. */
-static int ctl_shared_netns(struct ctl *ctl, struct container *c, const char *mode,
-			    char **ret_netns, struct berr **err)
+/* container:<ref>: the other container's namespace, which must be there.
+ * (A --network none container has no bind-mounted namespace: a container
+ * joining it gets a namespace of its own with only lo, which is what it
+ * would see there.) */
+static int ctl_shared_netns(struct ctl *ctl, const char *mode, char **ret_netns, struct berr **err)
 {
 	struct container *other;
 	_cleanup_free_ char *path = NULL;
@@ -621,7 +623,6 @@ static int ctl_shared_netns(struct ctl *ctl, struct container *c, const char *mo
 	path = ctl_netns_path(ctl, other);
 	if (access(path, F_OK) < 0)
 		return berr_set(err, ENOENT, "container %s has no network namespace", other->name);
-	(void)c;
 	*ret_netns = TAKE_PTR(path);
 	return 0;
 }
@@ -638,7 +639,7 @@ int ctl_sandbox_up(struct ctl *ctl, struct container *c, char **ret_netns, struc
 
 	*ret_netns = NULL;
 	if (strprefix(mode, "container:"))
-		return ctl_shared_netns(ctl, c, mode, ret_netns, err);
+		return ctl_shared_netns(ctl, mode, ret_netns, err);
 	eps = ctl_eps_of(ctl, c, &n);
 	if (n == 0)
 		return 0;
@@ -805,8 +806,15 @@ int ctl_network_disconnect(struct ctl *ctl, const char *net_ref, const char *ctr
 
 		ctl_ports_revoke(ctl, ep);
 		ctl_ep_leave(ctl, ep, &sb);
-		if (was_gw && (r = ctl_sandbox_gateway(ctl, c, netns, err)) < 0)
-			log_warn("container %s: no new default route: %s", c->name, berr_msg(*err));
+		if (was_gw) {
+			struct berr *e = NULL;
+
+			/* the endpoint goes anyway: a missing route is logged */
+			if (ctl_sandbox_gateway(ctl, c, netns, &e) < 0)
+				log_warn("container %s: no new default route: %s", c->name,
+					 berr_msg(e));
+			berr_free(e);
+		}
 	}
 	ctl_ep_destroy(ctl, ep);
 	log_info("container %s disconnected from network %s", c->name, net->name);
