@@ -388,6 +388,8 @@ static void fw_rule_internal(struct fw_rules *rs, const struct fw_chain *c, uint
  * another one must be dropped whatever its conntrack state says: a
  * container can forge one that matches another flow's entry.  Containers
  * on two networks talk on each bridge directly, never through here. */
+static void fw_rule_inbound(struct fw_rules *rs, const struct fw_chain *c, bool v6);
+
 static void fw_rules_forward(const struct fw_chain *c, struct fw_rules *rs)
 {
 	struct nft_rule *r;
@@ -414,6 +416,30 @@ static void fw_rules_forward(const struct fw_chain *c, struct fw_rules *rs)
 	r = fw_rule(rs, c, "icc=false: containers of a bridge, not through a published port");
 	fw_match_ifname(r, NFT_META_IIFNAME, fw_sets[FW_NOICC].name, false);
 	fw_match_samebr(r, false);
+	fw_match_dnat(r, false);
+	nft_rule_verdict(r, NF_DROP, NULL);
+	fw_rule_inbound(rs, c, false);
+	fw_rule_inbound(rs, c, true);
+}
+
+/* iifname != @bridges ip|ip6 daddr @masq4|6 ct state new ct status !=
+ * dnat drop: a NAT network is reached from outside only through its
+ * published ports, as with Docker 28 (answers to the containers' own
+ * connections are not new; the host itself goes through output). */
+static void fw_rule_inbound(struct fw_rules *rs, const struct fw_chain *c, bool v6)
+{
+	struct nft_rule *r = fw_rule(rs, c,
+				     v6 ? "IPv6 NAT networks: from outside only published ports"
+					: "IPv4 NAT networks: from outside only published ports");
+	uint32_t new_bit = 1u << (IP_CT_NEW + 1), zero = 0; /* NF_CT_STATE_BIT */
+
+	fw_match_ifname(r, NFT_META_IIFNAME, fw_sets[FW_BRIDGES].name, true);
+	fw_match_nfproto(r, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	nft_rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4, NFT_REG_1);
+	nft_rule_lookup(r, fw_sets[v6 ? FW_MASQ6 : FW_MASQ4].name, NFT_REG_1, -1);
+	nft_rule_ct(r, NFT_CT_STATE, NFT_REG_1);
+	nft_rule_bitwise(r, NFT_REG_1, &new_bit, sizeof(new_bit));
+	nft_rule_cmp(r, NFT_REG_1, NFT_CMP_NEQ, &zero, sizeof(zero));
 	fw_match_dnat(r, false);
 	nft_rule_verdict(r, NF_DROP, NULL);
 }

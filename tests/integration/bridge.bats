@@ -288,6 +288,12 @@ ctr_ip() { # ctr_ip CONTAINER NETWORK
 	run ip netns exec "$OUT" busybox timeout 5 busybox wget -qO- http://198.51.100.2:8080/cgi-bin/ip
 	echo "outside: $output"
 	[ "$(v4 "$output")" = 198.51.100.1 ]
+	# but not the container's address directly, even with a route to it
+	# (Docker 28: a NAT network is reached from outside only through
+	# published ports)
+	ip -n "$OUT" route add 10.92.0.0/24 via 198.51.100.2
+	run ip netns exec "$OUT" busybox timeout 3 busybox wget -qO- "http://$(ctr_ip web pub)/cgi-bin/ip"
+	[ "$status" -ne 0 ]
 	# from the host itself, through its address and through 127.0.0.1
 	run in_ns busybox timeout 5 busybox wget -qO- http://198.51.100.2:8080/cgi-bin/ip
 	[ "$status" -eq 0 ]
