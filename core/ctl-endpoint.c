@@ -1066,8 +1066,7 @@ static int ctl_port_key_cmp(const void *a, const void *b)
 
 /* The variables of one link, Docker's names: ALIAS_NAME, ALIAS_PORT,
  * ALIAS_PORT_80_TCP{,_ADDR,_PORT,_PROTO}, ALIAS_ENV_X. */
-static void ctl_link_env(struct ctl *ctl, const struct container *c, const struct ctl_link *l,
-			 json_t *env)
+static void ctl_link_env(const struct container *c, const struct ctl_link *l, json_t *env)
 {
 	_cleanup_free_ char *up = xstrdup(l->alias);
 	json_t *exposed = json_object_get(l->peer->config, "ExposedPorts"), *v;
@@ -1076,7 +1075,6 @@ static void ctl_link_env(struct ctl *ctl, const struct container *c, const struc
 	const char *key;
 	size_t n = 0, i;
 
-	(void)ctl;
 	for (char *p = up; *p; p++)
 		*p = *p == '-' || *p == '.' ? '_' : (char)toupper((unsigned char)*p);
 	cidr_addr_str(&l->ep->addr4, ip);
@@ -1123,7 +1121,7 @@ json_t *ctl_container_link_env(struct ctl *ctl, const struct container *c)
 
 	for (size_t i = 0; i < n; i++)
 		if (links[i].ep->has4)
-			ctl_link_env(ctl, c, &links[i], env);
+			ctl_link_env(c, &links[i], env);
 	ctl_links_free(links, n);
 	return env;
 }

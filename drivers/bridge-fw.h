@@ -33,7 +33,6 @@ struct fw_port {
 	uint16_t host_port;
 	struct ipaddr ctr_ip;
 	uint16_t ctr_port;
-	const char *bridge; /* the network the container is reached on */
 };
 
 /* Make the tables, chains, sets and rules if they are missing (keeping

@@ -183,8 +183,6 @@ static void bridge_restoring_free(void)
 		free((char *)bridge_restoring.nets[i].bridge);
 		free((struct prefix *)bridge_restoring.nets[i].subnets);
 	}
-	for (size_t i = 0; i < bridge_restoring.n_ports; i++)
-		free((char *)bridge_restoring.ports[i].bridge);
 	free(bridge_restoring.nets);
 	free(bridge_restoring.ports);
 	memset(&bridge_restoring, 0, sizeof(bridge_restoring));
@@ -448,13 +446,11 @@ static int bridge_leave(struct network *net, struct endpoint *ep, struct sandbox
 
 /* The firewall's view of ep's published ports (v4 and v6 as the endpoint
  * has addresses); *ret_n entries, caller frees. */
-static struct fw_port *bridge_fw_ports(const struct network *net, const struct endpoint *ep,
-				       const char *br, size_t *ret_n)
+static struct fw_port *bridge_fw_ports(const struct endpoint *ep, size_t *ret_n)
 {
 	struct fw_port *v = xcalloc(ep->n_ports * 2 + 1, sizeof(*v));
 	size_t n = 0;
 
-	(void)net;
 	for (size_t i = 0; i < ep->n_ports; i++) {
 		const struct ep_port *p = &ep->ports[i];
 		struct fw_port f = {
@@ -462,7 +458,6 @@ static struct fw_port *bridge_fw_ports(const struct network *net, const struct e
 			.host_ip = p->host_ip,
 			.host_port = p->bound,
 			.ctr_port = p->ctr_port,
-			.bridge = br,
 		};
 
 		if (ep->has4 && p->host_ip.family != AF_INET6) {
@@ -481,7 +476,7 @@ static struct fw_port *bridge_fw_ports(const struct network *net, const struct e
 /* Published ports: host ports held, then DNAT elements. */
 static int bridge_external_program(struct network *net, struct endpoint *ep, struct berr **err)
 {
-	char buf[BRIDGE_NAME_BUF];
+	(void)net; /* ports are keyed by the host side only */
 	_cleanup_free_ struct fw_port *fw = NULL;
 	size_t n;
 	int r;
@@ -491,12 +486,11 @@ static int bridge_external_program(struct network *net, struct endpoint *ep, str
 				 "driver failed programming external connectivity on endpoint "
 				 "%s (%.12s)",
 				 ep->ctr_name ? ep->ctr_name : "", ep->id);
-	fw = bridge_fw_ports(net, ep, bridge_name(net, buf), &n);
+	fw = bridge_fw_ports(ep, &n);
 	if (bridge_restoring.active) {
 		for (size_t i = 0; i < n; i++) {
 			xgrow(&bridge_restoring.ports, &bridge_restoring.cap_ports,
 			      bridge_restoring.n_ports + 1, sizeof(*bridge_restoring.ports));
-			fw[i].bridge = xstrdup(fw[i].bridge);
 			bridge_restoring.ports[bridge_restoring.n_ports++] = fw[i];
 		}
 		return 0;
@@ -510,12 +504,12 @@ static int bridge_external_program(struct network *net, struct endpoint *ep, str
 
 static int bridge_external_revoke(struct network *net, struct endpoint *ep, struct berr **err)
 {
-	char buf[BRIDGE_NAME_BUF];
+	(void)net; /* ports are keyed by the host side only */
 	_cleanup_free_ struct fw_port *fw = NULL;
 	size_t n;
 	int r;
 
-	fw = bridge_fw_ports(net, ep, bridge_name(net, buf), &n);
+	fw = bridge_fw_ports(ep, &n);
 	r = fw_ports_del(fw, n, err);
 	portmap_release(ep->ports, ep->n_ports);
 	return r;

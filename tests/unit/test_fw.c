@@ -155,7 +155,7 @@ static struct ipaddr addr(const char *s)
 static struct fw_port port(uint8_t proto, const char *host, uint16_t hport, const char *ctr,
 			   uint16_t cport)
 {
-	return (struct fw_port){proto, addr(host), hport, addr(ctr), cport, "br-fw1"};
+	return (struct fw_port){proto, addr(host), hport, addr(ctr), cport};
 }
 
 static void init(void)
