@@ -18,7 +18,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # build/ is the normal build; build-asan/ the sanitizer build that make check runs.
 B        ?= build
 LIB_SRC  := $(sort $(wildcard core/*.c drivers/*.c ipam/*.c runtime/*.c))
-LIB_SRC  := $(filter-out core/main.c runtime/shim-main.c runtime/fsio-main.c,$(LIB_SRC))
+LIB_SRC  := $(filter-out core/main.c core/dns-main.c runtime/shim-main.c runtime/fsio-main.c,$(LIB_SRC))
 CLI_SRC  := $(filter-out cli/main.c,$(sort $(wildcard cli/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -28,7 +28,8 @@ UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 .PHONY: all deps demo check unit integration compat bench asan format format-check clean
 # berth-shim stays small (it runs beside every container); the file system
 # helper that needs libarchive is a binary of its own.
-SHIM     := $(B)/berth-shim $(B)/berth-fsio
+# berth-dns, the embedded resolver, outlives berthd restarts as the shims do.
+SHIM     := $(B)/berth-shim $(B)/berth-fsio $(B)/berth-dns
 all: $(B)/berthd $(B)/berth $(SHIM)
 
 # Quiet unless V=1.
@@ -57,6 +58,10 @@ $(B)/berth-fsio: $(B)/obj/runtime/fsio-main.o $(B)/libberth.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/berth-dns: $(B)/obj/core/dns-main.o $(B)/libberth.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/berth-shim: $(B)/obj/runtime/shim-main.o $(B)/libberth.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -77,7 +82,7 @@ $(B)/tests/%: tests/unit/%.c $(B)/libberthcli.a $(B)/libberth.a
 		$(LDLIBS) -lcmocka
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(B)/obj/core/main.d $(B)/obj/cli/main.d \
-	$(B)/obj/runtime/shim-main.d $(B)/obj/runtime/fsio-main.d $(UNITS:=.d)
+	$(B)/obj/runtime/shim-main.d $(B)/obj/runtime/fsio-main.d $(B)/obj/core/dns-main.d $(UNITS:=.d)
 
 deps:
 	@scripts/deps.sh

@@ -6,6 +6,7 @@
 #include "core/config.h"
 #include "core/nl.h"
 #include "core/util.h"
+#include "ipam/cidr.h"
 
 const char config_usage[] =
 	"Usage: berthd [OPTIONS]\n"
@@ -29,6 +30,8 @@ const char config_usage[] =
 	"  --cgroup-parent PATH             cgroup of the containers (default berth)\n"
 	"  --resolv-conf FILE               the resolv.conf containers' DNS settings come from\n"
 	"                                   (default /etc/resolv.conf)\n"
+	"  --dns IP                         nameserver for containers and the embedded DNS's\n"
+	"                                   upstream (repeatable; replaces the resolv.conf ones)\n"
 	"  -h, --help                       this text\n"
 	"  -v, --version                    print the version\n";
 
@@ -42,6 +45,7 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_CGROUP_PARENT,
 	OPT_RESOLV_CONF,
+	OPT_DNS,
 };
 
 static const struct option config_options[] = {
@@ -55,6 +59,7 @@ static const struct option config_options[] = {
 	{"api-idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
 	{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
 	{"resolv-conf", required_argument, NULL, OPT_RESOLV_CONF},
+	{"dns", required_argument, NULL, OPT_DNS},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'v'},
 	{0},
@@ -64,6 +69,20 @@ static void config_set(char **field, const char *value)
 {
 	free(*field);
 	*field = xstrdup(value);
+}
+
+/* --dns IP: kept in normal form ("0:0::1" -> "::1"). */
+static int config_dns(struct config *cfg, const char *v, struct berr **err)
+{
+	struct ipaddr a;
+	char buf[CIDR_STRLEN];
+
+	if (cidr_parse_addr(v, &a, NULL) < 0)
+		return berr_set(err, EINVAL, "--dns %s: not an IP address", v);
+	cfg->dns = xrealloc(cfg->dns, (cfg->n_dns + 2) * sizeof(*cfg->dns));
+	cfg->dns[cfg->n_dns++] = xstrdup(cidr_addr_str(&a, buf));
+	cfg->dns[cfg->n_dns] = NULL;
+	return 0;
 }
 
 static int config_host(struct config *cfg, const char *v, struct berr **err)
@@ -170,6 +189,8 @@ static int config_one(struct config *cfg, int c, const char *arg, struct berr **
 					arg);
 		config_set(&cfg->resolv_conf, arg);
 		return 0;
+	case OPT_DNS:
+		return config_dns(cfg, arg, err);
 	case 'h':
 		cfg->help = true;
 		return 1;
@@ -232,5 +253,8 @@ void config_done(struct config *cfg)
 	free(cfg->bridge_name);
 	free(cfg->cgroup_parent);
 	free(cfg->resolv_conf);
+	for (size_t i = 0; i < cfg->n_dns; i++)
+		free(cfg->dns[i]);
+	free(cfg->dns);
 	memset(cfg, 0, sizeof(*cfg));
 }

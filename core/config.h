@@ -22,6 +22,8 @@ struct config {
 	unsigned idle_timeout_s; /* --api-idle-timeout */
 	char *cgroup_parent;	 /* --cgroup-parent */
 	char *resolv_conf;	 /* --resolv-conf */
+	char **dns;		 /* --dns, NULL-terminated (NULL: none) */
+	size_t n_dns;
 	bool help;
 	bool version;
 };

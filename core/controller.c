@@ -11,6 +11,7 @@
 #include "core/ctl-container.h"
 #include "core/ctl-endpoint.h"
 #include "core/ctl-volume.h"
+#include "core/dns-client.h"
 #include "core/filters.h"
 #include "core/log.h"
 #include "core/nl.h"
@@ -44,6 +45,13 @@ int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
 	ctl->cgroup_parent = xstrdup(cfg->cgroup_parent ? cfg->cgroup_parent : "berth");
 	ctl->resolv_conf = xstrdup(cfg->resolv_conf ? cfg->resolv_conf : "/etc/resolv.conf");
 	ctl->default_bridge = xstrdup(cfg->default_bridge ? cfg->default_bridge : "berth0");
+	ctl->dns = xcalloc(1, sizeof(*ctl->dns));
+	for (size_t i = 0; cfg->dns && cfg->dns[i]; i++) {
+		ctl->dns = xrealloc(ctl->dns, (i + 2) * sizeof(*ctl->dns));
+		ctl->dns[i] = xstrdup(cfg->dns[i]);
+		ctl->dns[i + 1] = NULL;
+	}
+	ctl->dnsc = dnsc_new(ctl->exec_root, cfg->log_level, ctl_dns_resync, ctl);
 	*ret = ctl;
 	return 0;
 }
@@ -64,6 +72,10 @@ void ctl_free(struct ctl *ctl)
 	free(ctl->exec_root);
 	free(ctl->cgroup_parent);
 	free(ctl->resolv_conf);
+	for (size_t i = 0; ctl->dns && ctl->dns[i]; i++)
+		free(ctl->dns[i]);
+	free(ctl->dns);
+	dnsc_free(ctl->dnsc);
 	ctl_containers_free(ctl);
 	ctl_endpoints_free(ctl);
 	ctl_volumes_free(ctl);

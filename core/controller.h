@@ -29,6 +29,8 @@ struct ctl_config {
 	const char *default_bridge; /* Linux bridge of the "bridge" network */
 	const char *cgroup_parent;  /* containers' cgroup, "berth" */
 	const char *resolv_conf;    /* where containers' DNS settings come from */
+	char *const *dns;	    /* berthd --dns, NULL-terminated, or NULL */
+	const char *log_level;	    /* berthd's, passed on to berth-dns */
 };
 
 struct ctl {
@@ -44,6 +46,8 @@ struct ctl {
 	char *exec_root;
 	char *cgroup_parent;
 	char *resolv_conf;
+	char **dns;		 /* --dns, NULL-terminated */
+	struct dnsc *dnsc;	 /* the embedded DNS (dns-client.h) */
 	struct container **ctrs; /* see ctl-container.c */
 	size_t n_ctrs, cap_ctrs;
 	struct volume **vols; /* see ctl-volume.c */

@@ -15,6 +15,7 @@
 #include "core/ctl-container.h"
 #include "core/ctl-endpoint.h"
 #include "core/ctl-volume.h"
+#include "core/dns-server.h"
 #include "core/log.h"
 #include "core/store.h"
 #include "core/util.h"
@@ -375,30 +376,100 @@ static bool ctl_is_loopback_ns(const char *line)
 	return strprefix(line, "nameserver 127.") || strprefix(line, "nameserver ::1");
 }
 
-/* The container's resolv.conf as Docker writes it: the daemon's
- * (--resolv-conf) without loopback nameservers, which mean nothing inside
- * the container (Docker's public defaults when none is left; kept as they
- * are with --network host), and with its nameserver, search and options
- * lines replaced by HostConfig.Dns, DnsSearch and DnsOptions when given. */
+/* The nameservers of the daemon's resolv.conf (--resolv-conf), loopback
+ * ones with them when keep_loopback. */
+static json_t *ctl_host_nameservers(struct ctl *ctl, bool keep_loopback)
+{
+	FILE *f = fopen(ctl->resolv_conf, "re");
+	char *line = NULL, addr[64];
+	size_t cap = 0;
+	json_t *out = json_array();
+
+	while (f && getline(&line, &cap, f) > 0)
+		if (sscanf(line, "nameserver %63s", addr) == 1 &&
+		    (keep_loopback || !ctl_is_loopback_ns(line)))
+			json_array_append_new(out, json_string(addr));
+	free(line);
+	if (f)
+		fclose(f);
+	return out;
+}
+
+/* The nameservers a container's DNS goes to: HostConfig.Dns, else
+ * berthd --dns, else the daemon's resolv.conf (loopback ones included
+ * when the embedded DNS asks them from the daemon's namespace). */
+static json_t *ctl_nameservers(struct ctl *ctl, const struct container *c, bool keep_loopback)
+{
+	json_t *dns = json_object_get(c->host_config, "Dns"), *out;
+
+	if (json_array_size(dns))
+		return json_deep_copy(dns);
+	if (ctl->dns[0]) {
+		out = json_array();
+		for (size_t i = 0; ctl->dns[i]; i++)
+			json_array_append_new(out, json_string(ctl->dns[i]));
+		return out;
+	}
+	return ctl_host_nameservers(ctl, keep_loopback);
+}
+
+json_t *ctl_dns_upstreams(struct ctl *ctl, const struct container *c)
+{
+	return ctl_nameservers(ctl, c, true);
+}
+
+/* Containers of a user-defined network ask the embedded DNS. */
+static bool ctl_uses_embedded_dns(struct ctl *ctl, const struct container *c)
+{
+	struct network *net;
+
+	return ctl_network_find(ctl, ctr_network_mode(c), &net, NULL) == 0 && !net->predefined;
+}
+
+/* The container's resolv.conf as Docker writes it.  Its search and
+ * options lines are the daemon's (--resolv-conf), or HostConfig.DnsSearch
+ * and DnsOptions when given.  Its nameservers: 127.0.0.11, the embedded
+ * DNS, on a user-defined network (with "options ndots:0" unless an ndots
+ * is given); elsewhere ctl_nameservers without loopback ones, which mean
+ * nothing inside the container (Docker's public defaults when none is
+ * left; kept as they are with --network host).  Other lines are kept. */
 static char *ctl_resolv_conf(struct ctl *ctl, const struct container *c)
 {
-	json_t *hc = c->host_config;
-	json_t *dns = json_object_get(hc, "Dns"), *search = json_object_get(hc, "DnsSearch");
-	json_t *opts = json_object_get(hc, "DnsOptions");
-	bool host = streq(ctr_network_mode(c), "host");
+	json_t *hc = c->host_config, *search = json_object_get(hc, "DnsSearch");
+	bool host = streq(ctr_network_mode(c), "host"), embedded = ctl_uses_embedded_dns(ctl, c);
+	_cleanup_json_ json_t *servers = embedded ? NULL : ctl_nameservers(ctl, c, host);
+	_cleanup_json_ json_t *opts = json_deep_copy(json_object_get(hc, "DnsOptions"));
+	bool host_opts = !json_array_size(opts), ndots = false;
 	FILE *f = fopen(ctl->resolv_conf, "re");
 	char *line = NULL, *out = xstrdup("");
-	size_t cap = 0, servers = 0;
+	size_t cap = 0, i;
+	json_t *v;
 
+	if (embedded)
+		out = ctl_append_line(out, "nameserver " DNS_ADDR "\n");
+	json_array_foreach (servers, i, v) {
+		_cleanup_free_ char *l = xasprintf("nameserver %s\n", json_string_value(v));
+
+		out = ctl_append_line(out, l);
+	}
+	if (!embedded && !json_array_size(servers))
+		out = ctl_append_line(out, ctl_default_dns);
+	if (!opts)
+		opts = json_array();
 	while (f && getline(&line, &cap, f) > 0) {
-		bool ns = strprefix(line, "nameserver");
+		if (strprefix(line, "options")) {
+			char *save = NULL;
 
-		if ((ns && (json_array_size(dns) || (!host && ctl_is_loopback_ns(line)))) ||
-		    ((strprefix(line, "search") || strprefix(line, "domain")) &&
-		     json_array_size(search)) ||
-		    (strprefix(line, "options") && json_array_size(opts)))
+			/* the daemon's options, as words: ndots may be added */
+			for (char *w = strtok_r(line + 7, " \t\n", &save); w && host_opts;
+			     w = strtok_r(NULL, " \t\n", &save))
+				json_array_append_new(opts, json_string(w));
 			continue;
-		servers += ns;
+		}
+		if (strprefix(line, "nameserver") ||
+		    ((strprefix(line, "search") || strprefix(line, "domain")) &&
+		     json_array_size(search)))
+			continue;
 		out = ctl_append_line(out, line);
 		if (line[strlen(line) - 1] != '\n')
 			out = ctl_append_line(out, "\n");
@@ -406,17 +477,12 @@ static char *ctl_resolv_conf(struct ctl *ctl, const struct container *c)
 	free(line);
 	if (f)
 		fclose(f);
-	for (size_t i = 0; i < json_array_size(dns); i++) {
-		const char *server = json_string_value(json_array_get(dns, i));
-		_cleanup_free_ char *l = xasprintf("nameserver %s\n", server ? server : "");
-
-		out = ctl_append_line(out, l);
-		servers++;
-	}
-	if (!servers)
-		out = ctl_append_line(out, ctl_default_dns);
 	if (json_array_size(search))
 		out = ctl_append_words(out, "search", search);
+	json_array_foreach (opts, i, v)
+		ndots |= strprefix(json_string_value(v), "ndots:");
+	if (embedded && !ndots)
+		json_array_append_new(opts, json_string("ndots:0"));
 	if (json_array_size(opts))
 		out = ctl_append_words(out, "options", opts);
 	return out;
@@ -642,6 +708,8 @@ int ctl_container_rename(struct ctl *ctl, struct container *c, const char *name,
 	}
 	pthread_rwlock_unlock(&ctl->lock);
 	free(old);
+	if (r == 0)
+		ctl_sandbox_dns_update(ctl, c);
 	return r;
 }
 
@@ -818,6 +886,7 @@ static int ctl_load_container(const char *key, json_t *obj, void *data, struct b
  * (they exited while berthd was down) or given their sandbox again. */
 int ctl_containers_restore(struct ctl *ctl, struct berr **err)
 {
+	struct berr *e = NULL;
 	int r;
 
 	if ((r = store_load(ctl->store, CTL_KIND_CONTAINERS, ctl_load_container, ctl, err)) < 0 ||
@@ -835,6 +904,9 @@ int ctl_containers_restore(struct ctl *ctl, struct berr **err)
 			ctl_sandbox_restore(ctl, c);
 	}
 	driver_restore_done();
+	if ((r = ctl_dns_restore(ctl, &e)) < 0)
+		log_warn("embedded DNS: %s", berr_msg(e));
+	berr_free(e);
 	return 0;
 }
 

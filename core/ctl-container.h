@@ -58,4 +58,9 @@ char *ctl_container_log_path(struct ctl *ctl, const struct container *c);
 /* Signal names and numbers: "HUP", "SIGHUP", "1".  -EINVAL if unknown. */
 int ctl_signal_parse(const char *s);
 
+/* The servers c's names are forwarded to by the embedded DNS (a JSON
+ * array of addresses): HostConfig.Dns, else berthd --dns, else the
+ * daemon's resolv.conf nameservers. */
+json_t *ctl_dns_upstreams(struct ctl *ctl, const struct container *c);
+
 #endif

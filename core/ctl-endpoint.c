@@ -19,6 +19,7 @@
 #include "core/controller.h"
 #include "core/ctl-container.h"
 #include "core/ctl-endpoint.h"
+#include "core/dns-client.h"
 #include "core/endpoint.h"
 #include "core/log.h"
 #include "core/nl.h"
@@ -578,6 +579,73 @@ static int ctl_sandbox_ports_fallback(struct ctl *ctl, struct container *c, stru
 	return n && c->n_ports ? ctl_ports_program(ctl, c, eps[0], err) : 0;
 }
 
+/* --- the embedded DNS --- */
+
+/* berth-dns's view of c: its records on every joined user-defined network
+ * and the networks whose names it sees, or nothing when serve is false. */
+static json_t *ctl_dns_set_json(struct ctl *ctl, struct container *c, bool serve)
+{
+	json_t *nets = json_array(), *eps_json = json_array();
+	size_t n;
+	_cleanup_free_ struct endpoint **eps = serve ? ctl_eps_of(ctl, c, &n) : NULL;
+
+	for (size_t i = 0; eps && i < n; i++) {
+		struct network *net = ctl_net_by_id(ctl, eps[i]->net_id);
+
+		if (!net || net->predefined || !eps[i]->joined)
+			continue;
+		json_array_append_new(nets, json_string(net->id));
+		json_array_append_new(eps_json, ep_dns_record(eps[i], net, c->name));
+	}
+	return json_pack("{s:s, s:o, s:o, s:o}", "ctr", c->id, "nets", nets, "endpoints", eps_json,
+			 "upstreams", ctl_dns_upstreams(ctl, c));
+}
+
+/* Tell berth-dns what c's names and sandbox are now.  A resolver that
+ * cannot be reached is logged: the container runs on without names. */
+static void ctl_dns_update(struct ctl *ctl, struct container *c, const char *netns, bool serve)
+{
+	json_t *set = ctl_dns_set_json(ctl, c, serve);
+	struct berr *e = NULL;
+
+	if (dnsc_set(ctl->dnsc, set, netns, &e) < 0)
+		log_warn("container %s: embedded DNS: %s", c->name, berr_msg(e));
+	berr_free(e);
+	json_decref(set);
+}
+
+void ctl_sandbox_dns_update(struct ctl *ctl, struct container *c)
+{
+	_cleanup_free_ char *netns = ctl_netns_path(ctl, c);
+	size_t n;
+	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
+
+	if (n && c->status == CTR_RUNNING)
+		ctl_dns_update(ctl, c, netns, true);
+}
+
+int ctl_dns_resync(void *arg, struct berr **err)
+{
+	struct ctl *ctl = arg;
+
+	(void)err;
+	for (size_t i = 0; i < ctl->n_ctrs; i++)
+		ctl_sandbox_dns_update(ctl, ctl->ctrs[i]);
+	return 0;
+}
+
+int ctl_dns_restore(struct ctl *ctl, struct berr **err)
+{
+	bool needed = false;
+
+	for (size_t i = 0; i < ctl->n_eps && !needed; i++) {
+		struct network *net = ctl_net_by_id(ctl, ctl->eps[i]->net_id);
+
+		needed = ctl->eps[i]->joined && net && !net->predefined;
+	}
+	return dnsc_attach(ctl->dnsc, needed, err);
+}
+
 static void ctl_sandbox_teardown(struct ctl *ctl, struct container *c, const char *netns)
 {
 	struct sandbox sb = {.netns = netns, .ctr_id = c->id, .going = true};
@@ -585,6 +653,7 @@ static void ctl_sandbox_teardown(struct ctl *ctl, struct container *c, const cha
 	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
 	struct berr *e = NULL;
 
+	ctl_dns_update(ctl, c, NULL, false);
 	for (size_t i = n; i-- > 0;) {
 		ctl_ports_revoke(ctl, eps[i]);
 		if (eps[i]->joined)
@@ -656,6 +725,7 @@ int ctl_sandbox_up(struct ctl *ctl, struct container *c, char **ret_netns, struc
 	if ((r = ctl_sandbox_gateway(ctl, c, netns, err)) < 0 ||
 	    (r = ctl_sandbox_ports_fallback(ctl, c, err)) < 0)
 		goto fail;
+	ctl_dns_update(ctl, c, netns, true);
 	*ret_netns = TAKE_PTR(netns);
 	return 0;
 fail:
@@ -756,8 +826,10 @@ static int ctl_connect_live(struct ctl *ctl, struct container *c, struct endpoin
 	if ((r = ctl_sandbox_gateway(ctl, c, netns, err)) < 0) {
 		ctl_ep_leave(ctl, ep, &sb);
 		ctl_sandbox_gateway(ctl, c, netns, NULL);
+		return r;
 	}
-	return r;
+	ctl_dns_update(ctl, c, netns, true);
+	return 0;
 }
 
 int ctl_network_connect(struct ctl *ctl, const char *net_ref, const char *ctr_ref, json_t *config,
@@ -817,6 +889,8 @@ int ctl_network_disconnect(struct ctl *ctl, const char *net_ref, const char *ctr
 		}
 	}
 	ctl_ep_destroy(ctl, ep);
+	if (c->status == CTR_RUNNING)
+		ctl_sandbox_dns_update(ctl, c);
 	log_info("container %s disconnected from network %s", c->name, net->name);
 	return 0;
 }

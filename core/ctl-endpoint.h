@@ -43,6 +43,15 @@ void ctl_sandbox_down(struct ctl *ctl, struct container *c);
  * in the model, ports held again. */
 void ctl_sandbox_restore(struct ctl *ctl, struct container *c);
 
+/* The embedded DNS: c's names as they are now (after a rename, say), when
+ * it runs. */
+void ctl_sandbox_dns_update(struct ctl *ctl, struct container *c);
+/* The dnsc_resync_fn of ctl->dnsc: every running container again. */
+int ctl_dns_resync(void *arg, struct berr **err);
+/* After a restart: take over the berth-dns that kept answering (or start
+ * one if a running container needs it) and bring it up to date. */
+int ctl_dns_restore(struct ctl *ctl, struct berr **err);
+
 /* Lines for the container's /etc/hosts: its addresses with its hostname,
  * and its --link entries (caller frees). */
 char *ctl_container_hosts_lines(struct ctl *ctl, struct container *c, const char *hostname);

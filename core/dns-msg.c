@@ -75,8 +75,18 @@ static int dns_msg_check_edns(const uint8_t *buf, const ldns_pkt *pkt, struct be
 	int opts =
 		(int)LDNS_ARCOUNT(buf) - (int)ldns_pkt_arcount(pkt) - (ldns_pkt_tsig(pkt) ? 1 : 0);
 
+	const ldns_rdf *data = ldns_pkt_edns_data(pkt);
+	size_t off = 0, size = data ? ldns_rdf_size(data) : 0;
+
 	if (opts > 1)
 		return berr_set(err, EBADMSG, "DNS query with %d OPT records", opts);
+	/* the OPT's options: code, length, data, each within the record
+	 * (ldns takes the rdata as one blob) */
+	while (off + 4 <= size)
+		off += 4 +
+		       ((size_t)ldns_rdf_data(data)[off + 2] << 8 | ldns_rdf_data(data)[off + 3]);
+	if (off != size)
+		return berr_set(err, EBADMSG, "DNS query with a malformed EDNS option");
 	if (ldns_pkt_edns(pkt) && ldns_pkt_edns_version(pkt) != 0)
 		return berr_set(err, EPROTONOSUPPORT, "EDNS version %u not supported",
 				ldns_pkt_edns_version(pkt));

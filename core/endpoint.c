@@ -210,6 +210,18 @@ json_t *ep_to_settings_json(const struct endpoint *ep, const struct network *net
 		ep->has6 ? ep->plen6 : 0, "DNSNames", ep_dns_names(ep, ctr_name, !net->predefined));
 }
 
+json_t *ep_dns_record(const struct endpoint *ep, const struct network *net, const char *ctr_name)
+{
+	char a4[CIDR_STRLEN], a6[CIDR_STRLEN];
+	json_t *names = ep_dns_names(ep, ctr_name, true);
+
+	json_array_remove(names, 0); /* the name is a field of its own */
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s?, s:s?}", "id", ep->id, "net_id", net->id,
+			 "net_name", net->name, "name", ctr_name, "aliases", names, "ipv4",
+			 ep->has4 ? cidr_addr_str(&ep->addr4, a4) : NULL, "ipv6",
+			 ep->has6 ? cidr_addr_str(&ep->addr6, a6) : NULL);
+}
+
 json_t *ep_to_network_json(const struct endpoint *ep)
 {
 	char a4[CIDR_STRLEN + 8] = "", a6[CIDR_STRLEN + 8] = "", buf[CIDR_STRLEN], mac[18];

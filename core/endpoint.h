@@ -58,6 +58,10 @@ struct sandbox {
 	bool going; /* about to be removed: its links go with it */
 };
 
+/* The embedded DNS's record of ep (see dns-server.h): its names in net
+ * (the container's name, short id and aliases) and addresses. */
+json_t *ep_dns_record(const struct endpoint *ep, const struct network *net, const char *ctr_name);
+
 struct endpoint *ep_new(void);
 void ep_free(struct endpoint *ep);
 

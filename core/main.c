@@ -156,6 +156,8 @@ static int daemon_start(struct daemon *d, struct berr **err)
 		.default_bridge = d->cfg.bridge_name,
 		.cgroup_parent = d->cfg.cgroup_parent,
 		.resolv_conf = d->cfg.resolv_conf,
+		.dns = d->cfg.dns,
+		.log_level = d->cfg.log_level == LOG_DEBUG ? "debug" : "info",
 	};
 	struct http_config hc = {
 		.socket_path = d->cfg.socket_path,

@@ -544,6 +544,14 @@ void nft_rule_verdict(struct nft_rule *r, int verdict, const char *chain)
 		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
 }
 
+void nft_rule_immediate(struct nft_rule *r, uint32_t dreg, const void *data, size_t len)
+{
+	struct nftnl_expr *e = nft_expr(r, "immediate");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, (uint32_t)len);
+}
+
 void nft_rule_comment(struct nft_rule *r, const char *text)
 {
 	struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);

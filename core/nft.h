@@ -123,6 +123,8 @@ void nft_rule_nat(struct nft_rule *r, uint32_t type, int family, uint32_t reg_ad
 void nft_rule_counter(struct nft_rule *r);
 void nft_rule_masq(struct nft_rule *r);
 void nft_rule_verdict(struct nft_rule *r, int verdict, const char *chain);
+/* Load len bytes of data (an address, a port in network order) into dreg. */
+void nft_rule_immediate(struct nft_rule *r, uint32_t dreg, const void *data, size_t len);
 /* A comment, as nft(8) prints it ("comment \"...\""): at most
  * NFT_USERDATA_MAXLEN bytes with its header. */
 void nft_rule_comment(struct nft_rule *r, const char *text);

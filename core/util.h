@@ -44,6 +44,8 @@ void closep(int *fd);
 #define _cleanup_(f)	__attribute__((cleanup(f)))
 #define _cleanup_free_	_cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
+/* For json_t * (json_decrefp comes with jansson >= 2.9; include it to use this). */
+#define _cleanup_json_ _cleanup_(json_decrefp)
 
 /* Hand ownership out of a cleanup local. */
 #define TAKE_PTR(p)                                                                                \

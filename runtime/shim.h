@@ -27,9 +27,6 @@
 /* Docker's PATH when the environment has none. */
 #define SHIM_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* json_decrefp() comes with jansson >= 2.9. */
-#define _cleanup_json_ __attribute__((cleanup(json_decrefp)))
-
 /* strv: NULL-terminated arrays of strings the caller owns. */
 void spec_strv_free(char **v);
 size_t spec_strv_len(char *const *v);

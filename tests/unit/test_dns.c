@@ -978,6 +978,23 @@ static void test_msg_malformed(void **state)
 		assert_true(q.edns);
 		assert_int_equal(q.max_reply, 4096);
 	}
+	/* an option (cookie, 8 bytes) that says it has 100: FORMERR; right: passes */
+	put_header(&w, 12, 0x0100, 1, 0, 0, 1);
+	put_name(&w, 1, 3);
+	put_question(&w, LDNS_RR_TYPE_A);
+	put_opt(&w, 4096, 0);
+	w.b[w.n - 1] = 12; /* rdlength */
+	put16(&w, 10);
+	put16(&w, 100);
+	for (int i = 0; i < 8; i++)
+		put8(&w, (uint8_t)i);
+	check_refused(&w, -EBADMSG, LDNS_RCODE_FORMERR);
+	w.b[w.n - 9] = 8;
+	{
+		struct dns_query q;
+
+		assert_int_equal(dns_msg_parse_query(w.b, w.n, DNS_UDP, &q, NULL), 0);
+	}
 }
 
 static void test_msg_refusal_codes(void **state)
