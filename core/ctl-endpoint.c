@@ -597,8 +597,10 @@ static json_t *ctl_dns_set_json(struct ctl *ctl, struct container *c, bool serve
 		json_array_append_new(nets, json_string(net->id));
 		json_array_append_new(eps_json, ep_dns_record(eps[i], net, c->name));
 	}
+	/* (the upstreams read resolv.conf: only for a container that has names) */
 	return json_pack("{s:s, s:o, s:o, s:o}", "ctr", c->id, "nets", nets, "endpoints", eps_json,
-			 "upstreams", ctl_dns_upstreams(ctl, c));
+			 "upstreams",
+			 json_array_size(nets) ? ctl_dns_upstreams(ctl, c) : json_array());
 }
 
 /* Tell berth-dns what c's names and sandbox are now.  A resolver that

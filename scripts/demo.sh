@@ -28,7 +28,7 @@ HOST_IP=198.51.100.2 OUT_IP=198.51.100.1
 TMP=$(mktemp -d /tmp/berth-demo.XXXXXX)
 SOCK=$TMP/exec/berth.sock
 export BERTH_HOST=unix://$SOCK DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$TMP/docker
-pid='' out_pid=''
+pid='' out_pid='' dns_pid=''
 
 cleanup() {
 	local rc=$? f p
@@ -43,6 +43,10 @@ cleanup() {
 	fi
 	if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
 	if [ -n "$out_pid" ]; then kill -TERM "$out_pid" 2>/dev/null; wait "$out_pid" 2>/dev/null; fi
+	if [ -n "$dns_pid" ]; then kill -TERM "$dns_pid" 2>/dev/null; wait "$dns_pid" 2>/dev/null; fi
+	# berth-dns goes by itself once berthd and the sandboxes are gone
+	p=$(cat "$TMP/exec/dns.pid" 2>/dev/null)
+	[ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = berth-dns ] && kill -TERM "$p"
 	# what a crashed berthd could not remove: shims, the processes in the
 	# demo's cgroups, the sandboxes' network namespaces (bind mounts)
 	for f in "$TMP"/exec/containers/*/shim.pid; do
@@ -133,7 +137,8 @@ get_sh() {
 # berthd in the simulated host's namespace, on its own dirs; wait until it answers
 start_berthd() {
 	nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --root "$TMP/root" \
-		--exec-root "$TMP/exec" --cgroup-parent "$NS" >>"$TMP/berthd.log" 2>&1 &
+		--exec-root "$TMP/exec" --cgroup-parent "$NS" --resolv-conf "$TMP/resolv.conf" \
+		>>"$TMP/berthd.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 100); do
 		curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null && return 0
@@ -161,7 +166,13 @@ printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n'
 chmod +x "$TMP/out-www/cgi-bin/ip"
 ip netns exec "$OUT" busybox httpd -f -p "$OUT_IP:80" -h "$TMP/out-www" &
 out_pid=$!
-echo "host $HOST_IP (up0) --veth-- $OUT_IP (down0, namespace $OUT, busybox httpd pid $out_pid)"
+# and a DNS server outside, the upstream of berthd's resolv.conf
+ip netns exec "$OUT" dnsmasq -k --no-resolv --no-hosts --bind-interfaces --listen-address="$OUT_IP" \
+	--address=/example.test/"$OUT_IP" --local=/example.test/ </dev/null >/dev/null 2>&1 &
+dns_pid=$!
+echo "nameserver $OUT_IP" >"$TMP/resolv.conf"
+echo "host $HOST_IP (up0) --veth-- $OUT_IP (down0, namespace $OUT, busybox httpd pid $out_pid,"
+echo "  dnsmasq pid $dns_pid answering *.example.test; berthd --resolv-conf names it)"
 start_berthd
 run berth version
 
@@ -247,7 +258,7 @@ run berth volume prune -f
 
 say "containers on bridge networks: c1 and c2 on backend, c3 on frontend"
 run berth run -d --name c1 --network backend busybox sleep 600
-run berth run -d --name c2 --network backend busybox sleep 600
+run berth run -d --name c2 --network backend --network-alias db busybox sleep 600
 run berth run -d --name c3 --network frontend busybox sleep 600
 # (docker's {{(index .NetworkSettings.Networks "backend").IPAddress}} needs
 # parentheses, which berth's templates do not parse yet: a field path will do)
@@ -262,18 +273,35 @@ run berth exec c1 ping -c1 -W2 "$ip2"
 echo "-> c1 reaches c2"
 blocked berth exec c1 ping -c1 -W1 "$ip3"
 
-# ---- NAME RESOLUTION: not there yet (it comes with the embedded DNS) -------
-# When berthd answers names on user networks, show it here, e.g.:
-#   run berth exec c1 ping -c1 -W2 c2            # c2 by name, on backend
-#   blocked berth exec c1 nslookup c3            # c3 is not on backend
-echo "(name resolution, ping c2 by name, comes with the embedded DNS: addresses for now)"
-# ----------------------------------------------------------------------------
+say "names: the embedded DNS answers on 127.0.0.11 in every container of a user network"
+run berth exec c1 cat /etc/resolv.conf
+get berth exec c1 ping -c1 -W2 c2
+expect "c1 pings c2 by name" "$got" "PING c2 ($ip2)*1 packets received*"
+get berth exec c1 ping -c1 -W2 db
+expect "and by its alias db" "$got" "PING db ($ip2)*1 packets received*"
+get berth exec c1 nslookup c2.backend
+expect "c2.backend is c2 on backend" "$got" "*Name:*c2.backend*Address: $ip2*"
+get berth exec c1 nslookup "$ip2"
+expect "reverse lookups name it too" "$got" "*name = c2.backend*"
+blocked berth exec c1 ping -c1 -W1 c3
+echo "-> c3 is on frontend only: not a name c1 can see"
+get berth exec c1 nslookup www.example.test
+expect "other names go to berthd's upstream (dnsmasq outside)" "$got" "*Address: $OUT_IP*"
+
+say "names keep resolving while berthd is down (berth-dns outlives it)"
+get berth inspect -f '{{.NetworkSettings.SandboxKey}}' c1
+key1=$got
+kill -TERM "$pid"; wait "$pid" || true
+echo "berthd stopped; berth-dns (pid $(cat "$TMP/exec/dns.pid")) still serves the sandboxes"
+get nsenter --net="$key1" busybox nslookup c2 127.0.0.11
+expect "with berthd stopped, c1's sandbox still resolves c2" "$got" "*Address: $ip2*"
+start_berthd
 
 say "connect c2 to frontend as well: c2 reaches c3, c1 still does not"
 run berth network connect frontend c2
 run berth exec c2 ip -o -4 addr show
-run berth exec c2 ping -c1 -W2 "$ip3"
-echo "-> c2 reaches c3"
+get berth exec c2 ping -c1 -W2 c3
+expect "c2 reaches c3, by name now that they share frontend" "$got" "PING c3 ($ip3)*1 packets received*"
 blocked berth exec c1 ping -c1 -W1 "$ip3"
 
 say "who is where: the networks' Containers, c2's two networks"
@@ -325,9 +353,10 @@ expect "inner has an address from lab's --ip-range" "$got" "*inet 10.20.5.*"
 blocked berth exec inner timeout 3 wget -qO- "http://$OUT_IP/cgi-bin/ip"
 blocked berth exec inner ping -c1 -W1 "$OUT_IP"
 
-say "disconnect: c2 leaves frontend and no longer reaches c3"
+say "disconnect: c2 leaves frontend and no longer reaches c3, nor knows its name"
 run berth network disconnect frontend c2
 blocked berth exec c2 ping -c1 -W1 "$ip3"
+blocked berth exec c2 ping -c1 -W1 c3
 
 say "clean up: containers, then networks; nothing is left behind"
 run berth rm -f c1 c2 c3 web client inner

@@ -50,7 +50,7 @@ upstream() {
 	local big="" i
 	for i in $(seq 1 12); do big="$big,\"$(printf 'x%.0s' $(seq 1 200))\""; done
 	ip netns exec "$UP" dnsmasq -k --no-resolv --no-hosts --bind-interfaces \
-		--listen-address=192.0.2.1 --address=/example.test/192.0.2.99 \
+		--listen-address=192.0.2.1 --address=/example.test/192.0.2.99 --local=/example.test/ \
 		--txt-record="big.example.test${big}" --edns-packet-max=1232 \
 		--pid-file="$TMP/dnsmasq.pid" </dev/null >/dev/null 2>&1 &
 	DNSMASQ_PID=$!
@@ -343,4 +343,23 @@ rcode() {
 	run docker run --rm --network lab busybox cat /etc/resolv.conf
 	echo "$output"
 	[ "$output" = "$(printf 'nameserver 127.0.0.11\nsearch lab.example\noptions rotate ndots:0')" ]
+}
+
+@test "berthd --dns: upstream of the embedded DNS and nameserver of default-bridge containers; a container's --dns wins" {
+	upstream
+	berthd_stop
+	printf 'nameserver 192.0.2.50\n' >"$TMP/resolv.conf"
+	berthd_start --resolv-conf "$TMP/resolv.conf" --dns 192.0.2.1
+	docker network create lab >/dev/null
+	docker run -d --name ask --network lab busybox sleep 300 >/dev/null
+	[ "$(q ask www.example.test)" = 192.0.2.99 ]
+	run docker run --rm busybox cat /etc/resolv.conf
+	[[ $output == *"nameserver 192.0.2.1"* ]]
+	[[ $output != *"192.0.2.50"* ]]
+	# the daemon's --dns now points nowhere: a container's own --dns is asked
+	berthd_stop
+	berthd_start --resolv-conf "$TMP/resolv.conf" --dns 192.0.2.50
+	docker run -d --name two --network lab --dns 192.0.2.1 busybox sleep 300 >/dev/null
+	[ "$(q two www.example.test)" = 192.0.2.99 ]
+	[ "$(rcode ask www.example.test)" = SERVFAIL ]
 }

@@ -382,6 +382,17 @@ static void test_config(void **state)
 	config_done(&cfg);
 	assert_int_equal(parse(&cfg, &err, "-H", "unix:///tmp/x.sock", NULL), 0);
 	assert_string_equal(cfg.socket_path, "/tmp/x.sock");
+	assert_null(cfg.dns);
+	config_done(&cfg);
+	/* --dns: repeatable, in normal form */
+	assert_int_equal(parse(&cfg, &err, "--dns", "192.0.2.53", "--dns", "0:0::1",
+			       "--resolv-conf", "/tmp/resolv.conf", NULL),
+			 0);
+	assert_int_equal(cfg.n_dns, 2);
+	assert_string_equal(cfg.dns[0], "192.0.2.53");
+	assert_string_equal(cfg.dns[1], "::1");
+	assert_null(cfg.dns[2]);
+	assert_string_equal(cfg.resolv_conf, "/tmp/resolv.conf");
 	config_done(&cfg);
 }
 
@@ -402,6 +413,11 @@ static void test_config_refused(void **state)
 	assert_int_equal(parse(&cfg, &err, "--log-level", "loud", NULL), -EINVAL);
 	berr_freep(&err);
 	assert_int_equal(parse(&cfg, &err, "--bridge-name", "a-very-long-bridge", NULL), -EINVAL);
+	berr_freep(&err);
+	assert_int_equal(parse(&cfg, &err, "--dns", "ns1.example", NULL), -EINVAL);
+	assert_non_null(strstr(err->msg, "--dns ns1.example: not an IP address"));
+	berr_freep(&err);
+	assert_int_equal(parse(&cfg, &err, "--resolv-conf", "resolv.conf", NULL), -EINVAL);
 	berr_freep(&err);
 	assert_int_equal(parse(&cfg, &err, "--nope", NULL), -EINVAL);
 	berr_freep(&err);
