@@ -11,13 +11,16 @@
 #           $NS-out 198.51.100.1 ──veth── 198.51.100.2 $NS-br (default via .1)
 #           $NS-va 192.0.2.1 ──veth── 192.0.2.2 $NS-vb     (bare pair, iperf3 floor)
 #           $NS-fl: kernel-floor (bridges kfbr0, kfbr1; libnl, no berthd)
+#   part 3  dnsbench.sh: the embedded DNS resolver beside aardvark-dns and
+#           dnsmasq (its own namespaces and berthd #3)
 #
 # Environment (defaults): ROUNDS (50 network rounds, 30 lifecycles), LEVELS
 # (1,100,500 ctrbench), CONNECT_LEVELS (1,100,500), CONNECT_ROUNDS (30),
 # PORT_LEVELS (0,1,100), PORT_ROUNDS (20), NET_LEVELS (1,50), FLOOR_ROUNDS
 # (200), IPERF_TIME (5 s), IPERF_RUNS (3), PEERS (berthd: the shared
 # peer-bench workload against berthd alone; all: beside dockerd and podman
-# through run-peers.sh when they are installed; 0: skip).
+# through run-peers.sh when they are installed; 0: skip); DNS_TIME (5 s),
+# DNS_RATE (1000 qps), DNS_OUTSTANDING (100), DNS_NAMES (10,1000): dnsbench.sh.
 set -euo pipefail
 : "${BERTH_BIN:?set BERTH_BIN}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -224,6 +227,9 @@ esac
 before=$(ip -n "$BR" -o link show | wc -l)
 stop_berthd "$BR" "$TMP/d2"
 echo "== after the run: $before links in $BR (lo, up0 and the bridges berthd keeps)"
+
+# --- part 3: name lookups (dnsbench.sh makes its namespaces and berthd) ----
+run dnsbench "$here/dnsbench.sh" "$TMP/busybox.tar"
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "errors (not timings): ${failed[*]}"
 	exit 1
