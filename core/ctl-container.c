@@ -371,9 +371,16 @@ static char *ctl_append_words(char *out, const char *prefix, json_t *arr)
 	return ctl_append_line(out, "\n");
 }
 
-static bool ctl_is_loopback_ns(const char *line)
+/* A nameserver on the loopback (127.0.0.0/8, ::1): it means nothing in a
+ * container's namespace. */
+static bool ctl_is_loopback(const char *addr)
 {
-	return strprefix(line, "nameserver 127.") || strprefix(line, "nameserver ::1");
+	struct ipaddr a;
+	static const uint8_t v6_lo[16] = {[15] = 1};
+
+	if (cidr_parse_addr(addr, &a, NULL) < 0)
+		return false;
+	return a.family == AF_INET ? a.b[0] == 127 : memcmp(a.b, v6_lo, 16) == 0;
 }
 
 /* The nameservers of the daemon's resolv.conf (--resolv-conf), loopback
@@ -387,7 +394,7 @@ static json_t *ctl_host_nameservers(struct ctl *ctl, bool keep_loopback)
 
 	while (f && getline(&line, &cap, f) > 0)
 		if (sscanf(line, "nameserver %63s", addr) == 1 &&
-		    (keep_loopback || !ctl_is_loopback_ns(line)))
+		    (keep_loopback || !ctl_is_loopback(addr)))
 			json_array_append_new(out, json_string(addr));
 	free(line);
 	if (f)
@@ -415,7 +422,14 @@ static json_t *ctl_nameservers(struct ctl *ctl, const struct container *c, bool 
 
 json_t *ctl_dns_upstreams(struct ctl *ctl, const struct container *c)
 {
-	return ctl_nameservers(ctl, c, true);
+	json_t *out = ctl_nameservers(ctl, c, true);
+
+	/* none at all: Docker's defaults, as in resolv.conf files */
+	if (!json_array_size(out)) {
+		json_array_append_new(out, json_string("8.8.8.8"));
+		json_array_append_new(out, json_string("8.8.4.4"));
+	}
+	return out;
 }
 
 /* Containers of a user-defined network ask the embedded DNS. */
@@ -471,7 +485,7 @@ static char *ctl_resolv_conf(struct ctl *ctl, const struct container *c)
 		     json_array_size(search)))
 			continue;
 		out = ctl_append_line(out, line);
-		if (line[strlen(line) - 1] != '\n')
+		if (!*line || line[strlen(line) - 1] != '\n')
 			out = ctl_append_line(out, "\n");
 	}
 	free(line);

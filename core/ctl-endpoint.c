@@ -588,19 +588,26 @@ static json_t *ctl_dns_set_json(struct ctl *ctl, struct container *c, bool serve
 	json_t *nets = json_array(), *eps_json = json_array();
 	size_t n;
 	_cleanup_free_ struct endpoint **eps = serve ? ctl_eps_of(ctl, c, &n) : NULL;
+	bool outside = false;
 
 	for (size_t i = 0; eps && i < n; i++) {
 		struct network *net = ctl_net_by_id(ctl, eps[i]->net_id);
 
-		if (!net || net->predefined || !eps[i]->joined)
+		if (!net || !eps[i]->joined)
+			continue;
+		outside |= !net->internal;
+		if (net->predefined)
 			continue;
 		json_array_append_new(nets, json_string(net->id));
 		json_array_append_new(eps_json, ep_dns_record(eps[i], net, c->name));
 	}
-	/* (the upstreams read resolv.conf: only for a container that has names) */
+	/* Forwarding only for a container that may reach the outside (as
+	 * Docker 26: on --internal networks only, nothing leaves); and the
+	 * upstreams read resolv.conf: only for a container that has names. */
 	return json_pack("{s:s, s:o, s:o, s:o}", "ctr", c->id, "nets", nets, "endpoints", eps_json,
 			 "upstreams",
-			 json_array_size(nets) ? ctl_dns_upstreams(ctl, c) : json_array());
+			 json_array_size(nets) && outside ? ctl_dns_upstreams(ctl, c)
+							  : json_array());
 }
 
 /* Tell berth-dns what c's names and sandbox are now.  A resolver that
@@ -619,10 +626,9 @@ static void ctl_dns_update(struct ctl *ctl, struct container *c, const char *net
 void ctl_sandbox_dns_update(struct ctl *ctl, struct container *c)
 {
 	_cleanup_free_ char *netns = ctl_netns_path(ctl, c);
-	size_t n;
-	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
 
-	if (n && c->status == CTR_RUNNING)
+	/* (with no endpoint left, its last network disconnected: withdrawn) */
+	if (c->status == CTR_RUNNING)
 		ctl_dns_update(ctl, c, netns, true);
 }
 
@@ -741,7 +747,9 @@ void ctl_sandbox_down(struct ctl *ctl, struct container *c)
 	size_t n;
 	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
 
-	if (n)
+	/* (a container disconnected from its last network still has its
+	 * namespace) */
+	if (n || access(netns, F_OK) == 0)
 		ctl_sandbox_teardown(ctl, c, netns);
 	for (size_t i = 0; i < c->n_ports; i++)
 		c->ports[i].bound = 0;

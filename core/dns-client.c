@@ -160,10 +160,16 @@ static int dnsc_connect(struct dnsc *d)
 	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/" DNS_SOCK_NAME,
 			     d->exec_root) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct timeval tv = {DNSC_REPLY_TIMEOUT_MS / 1000, 0};
+
+	/* non-blocking: a hung berth-dns with a full backlog answers EAGAIN
+	 * instead of blocking the job thread */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
 		int r = -errno;
 
 		close(fd);
@@ -195,7 +201,7 @@ static __attribute__((noreturn)) void dnsc_exec(const char *bin, char *const arg
 						int log_fd)
 {
 	sigset_t none;
-	int null;
+	int null, rd, lg;
 
 	if (setsid() < 0 || fork() != 0)
 		_exit(0);
@@ -203,10 +209,15 @@ static __attribute__((noreturn)) void dnsc_exec(const char *bin, char *const arg
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
-	null = open("/dev/null", O_RDONLY);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0 ||
-	    dup2(ready_fd, 3) < 0)
+	/* out of the way of 0-3 first, then into place (dup2 clears
+	 * CLOEXEC), and nothing else of berthd's is inherited */
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	rd = fcntl(ready_fd, F_DUPFD_CLOEXEC, 10);
+	lg = fcntl(log_fd, F_DUPFD_CLOEXEC, 10);
+	if (null < 0 || rd < 0 || lg < 0 || dup2(null, 0) < 0 || dup2(lg, 1) < 0 ||
+	    dup2(lg, 2) < 0 || dup2(rd, 3) < 0)
 		_exit(127);
+	close_range(4, ~0U, 0);
 	execv(bin, argv);
 	_exit(127);
 }
@@ -275,7 +286,9 @@ static int dnsc_ensure(struct dnsc *d, bool spawn, struct berr **err)
 	r = dnsc_op(d, "sync-begin", err);
 	if (r == 0)
 		r = d->resync(d->arg, err);
-	if (r == 0 && d->fd >= 0)
+	if (r == 0 && d->fd < 0) /* lost on the way: a set failed */
+		r = berr_set(err, EPIPE, "the DNS resolver hung up during the resync");
+	if (r == 0)
 		r = dnsc_op(d, "sync-end", err);
 	d->syncing = false;
 	if (r < 0) {
@@ -380,10 +393,18 @@ int dnsc_set(struct dnsc *d, json_t *set, const char *netns, struct berr **err)
 		r = dnsc_ensure(d, !withdraw, err);
 		if (r <= 0)
 			goto out; /* nothing runs: nothing to withdraw */
-		r = dnsc_request(d, req, NULL, 0, &reply, attempt || d->syncing ? err : NULL);
-		if (r == 0 || d->fd >= 0 || attempt || d->syncing)
+		struct berr *e = NULL;
+
+		r = dnsc_request(d, req, NULL, 0, &reply, &e);
+		if (r == 0 || d->fd >= 0 || attempt || d->syncing) {
+			if (r < 0 && err)
+				*err = e;
+			else
+				berr_free(e);
 			break;
-		log_info("the DNS resolver is gone: starting another one");
+		}
+		log_info("the DNS resolver is gone (%s): starting another one", berr_msg(e));
+		berr_free(e);
 	}
 	if (r < 0)
 		goto out;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -38,13 +39,16 @@
 #include "core/util.h"
 
 #define DSRV_FWD_MAX	   256		/* forwarded queries in flight, all sandboxes */
+#define DSRV_FWD_CTR_MAX   32		/* ... and of one sandbox: one cannot starve the others */
 #define DSRV_FWD_TRY_MS	   2000		/* per upstream server */
-#define DSRV_TCP_MAX	   64		/* TCP clients per sandbox */
+#define DSRV_MAX_UPSTREAMS 3		/* as resolv.conf: 3 x 2 s < DSRV_TCP_IDLE_S */
+#define DSRV_TCP_MAX	   64		/* TCP clients per sandbox: the oldest goes */
+#define DSRV_TCP_ALL_MAX   1024		/* ... and in all */
 #define DSRV_TCP_IDLE_S	   10		/* a TCP client silent this long is closed */
 #define DSRV_TCP_OUT_MAX   (256 * 1024) /* replies a TCP client does not read */
 #define DSRV_UDP_BATCH	   64		/* datagrams read per wakeup */
 #define DSRV_START_GRACE_S 10		/* without berthd or sandboxes: exit after */
-#define DSRV_MAX_UPSTREAMS 8
+#define DSRV_PAUSE_MS	   100		/* a listener paused when out of file descriptors */
 
 struct dsrv;
 struct dtcp;
@@ -63,7 +67,9 @@ struct dctr {
 	struct event *udp_ev, *tcp_ev;
 	struct dtcp *tcps; /* TCP clients */
 	size_t n_tcp;
-	unsigned gen; /* the sync that last set it */
+	size_t n_fwd;		  /* its queries in flight */
+	struct event *tcp_resume; /* the listener after a pause (EMFILE) */
+	unsigned gen;		  /* the sync that last set it */
 	struct dctr *next;
 };
 
@@ -98,6 +104,7 @@ struct dsrv {
 	struct dctr *ctrs;
 	size_t n_ctrs;
 	unsigned gen;
+	char *sock_path;
 	int listen_fd;
 	struct event *listen_ev;
 	int ctl_fd; /* berthd, or -1 */
@@ -106,7 +113,9 @@ struct dsrv {
 	struct event *sig_term, *sig_int;
 	struct dfwd fwd[DSRV_FWD_MAX];
 	size_t n_fwd;
+	size_t n_tcp; /* TCP clients, all sandboxes */
 	uint8_t buf[DNS_TCP_MAX + 2];
+	char ctl_buf[DNS_CTL_MSG_MAX + 1];
 };
 
 static void dsrv_reply_udp(struct dctr *ctr, const struct sockaddr_storage *peer, socklen_t len,
@@ -121,6 +130,10 @@ static void dsrv_reply_tcp(struct dtcp *t, const uint8_t *msg, size_t n)
 {
 	uint8_t hdr[2] = {(uint8_t)(n >> 8), (uint8_t)n};
 
+	/* a client that asks and does not read loses its answers (and is
+	 * closed at its next read) */
+	if (evbuffer_get_length(bufferevent_get_output(t->bev)) > DSRV_TCP_OUT_MAX)
+		return;
 	bufferevent_write(t->bev, hdr, 2);
 	bufferevent_write(t->bev, msg, n);
 }
@@ -146,6 +159,7 @@ static void dsrv_fwd_free(struct dsrv *s, struct dfwd *f)
 	if (f->timer)
 		event_free(f->timer);
 	free(f->msg);
+	f->ctr->n_fwd--;
 	*f = (struct dfwd){.fd = -1};
 	s->n_fwd--;
 }
@@ -171,6 +185,11 @@ static void dsrv_fwd_finish(struct dsrv *s, struct dfwd *f, const uint8_t *msg, 
 	dsrv_fwd_free(s, f);
 }
 
+static int dsrv_fwd_try(struct dsrv *s, struct dfwd *f, bool tcp);
+static void dsrv_fwd_next(struct dsrv *s, struct dfwd *f);
+
+#define DNS_RCODE(buf) ((buf)[3] & 0x0f)
+
 /* An upstream's answer: relayed when it answers f's question. */
 static void dsrv_fwd_answer(struct dsrv *s, struct dfwd *f, const uint8_t *buf, size_t n)
 {
@@ -182,10 +201,14 @@ static void dsrv_fwd_answer(struct dsrv *s, struct dfwd *f, const uint8_t *buf, 
 		return; /* not ours (spoofed or late): keep waiting */
 	if (dns_msg_relay(&f->q, buf, n, &out, &out_len, NULL) < 0)
 		return;
+	/* a server that fails or refuses: the next one, if any, is asked */
+	if ((DNS_RCODE(buf) == DNS_RCODE_SERVFAIL || DNS_RCODE(buf) == DNS_RCODE_REFUSED) &&
+	    f->up_idx + 1 < f->ctr->n_up) {
+		dsrv_fwd_next(s, f);
+		return;
+	}
 	dsrv_fwd_finish(s, f, out, out_len);
 }
-
-static int dsrv_fwd_try(struct dsrv *s, struct dfwd *f, bool tcp);
 
 static void dsrv_fwd_next(struct dsrv *s, struct dfwd *f)
 {
@@ -271,7 +294,10 @@ static int dsrv_fwd_try(struct dsrv *s, struct dfwd *f, bool tcp)
 	if (tcp) {
 		uint8_t hdr[2] = {(uint8_t)(f->len >> 8), (uint8_t)f->len};
 
-		f->bev = bufferevent_socket_new(s->base, -1, BEV_OPT_CLOSE_ON_FREE);
+		/* deferred: a connect that fails at once must not call back
+		 * into us from inside bufferevent_socket_connect (libevent < 2.1.9) */
+		f->bev = bufferevent_socket_new(s->base, -1,
+						BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 		if (!f->bev)
 			return -ENOMEM;
 		bufferevent_setcb(f->bev, dsrv_fwd_tcp_read, NULL, dsrv_fwd_tcp_event, f);
@@ -312,7 +338,7 @@ static void dsrv_forward(struct dsrv *s, struct dctr *ctr, struct dtcp *tcp,
 {
 	struct dfwd *f = NULL;
 
-	if (s->n_fwd < DSRV_FWD_MAX && ctr->n_up)
+	if (s->n_fwd < DSRV_FWD_MAX && ctr->n_fwd < DSRV_FWD_CTR_MAX && ctr->n_up)
 		for (size_t i = 0; i < DSRV_FWD_MAX && !f; i++)
 			if (!s->fwd[i].used)
 				f = &s->fwd[i];
@@ -330,6 +356,7 @@ static void dsrv_forward(struct dsrv *s, struct dctr *ctr, struct dtcp *tcp,
 	}
 	*f = (struct dfwd){.used = true, .ctr = ctr, .tcp = tcp, .q = *q, .fd = -1};
 	s->n_fwd++;
+	ctr->n_fwd++;
 	if (peer)
 		memcpy(&f->peer, peer, peer_len);
 	f->peer_len = peer_len;
@@ -450,6 +477,7 @@ static void dsrv_tcp_free(struct dtcp *t)
 			break;
 		}
 	ctr->n_tcp--;
+	ctr->srv->n_tcp--;
 	bufferevent_free(t->bev);
 	free(t);
 }
@@ -462,11 +490,11 @@ static void dsrv_tcp_read(struct bufferevent *bev, void *arg)
 	uint8_t hdr[2];
 	size_t len;
 
-	if (evbuffer_get_length(bufferevent_get_output(bev)) > DSRV_TCP_OUT_MAX) {
-		dsrv_tcp_free(t); /* it asks and never reads */
-		return;
-	}
 	while (evbuffer_copyout(in, hdr, 2) == 2) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > DSRV_TCP_OUT_MAX) {
+			dsrv_tcp_free(t); /* it asks and never reads */
+			return;
+		}
 		len = (size_t)hdr[0] << 8 | hdr[1];
 		if (len < DNS_HEADER_LEN) {
 			dsrv_tcp_free(t); /* no DNS message is that short */
@@ -487,6 +515,27 @@ static void dsrv_tcp_event(struct bufferevent *bev, short what, void *arg)
 		dsrv_tcp_free(arg);
 }
 
+static void dsrv_tcp_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct dctr *ctr = arg;
+
+	(void)fd;
+	(void)what;
+	if (ctr->tcp_ev)
+		event_add(ctr->tcp_ev, NULL);
+}
+
+/* Out of file descriptors: stop accepting for a moment. */
+static void dsrv_tcp_pause(struct dctr *ctr)
+{
+	struct timeval tv = {0, DSRV_PAUSE_MS * 1000};
+
+	if (!ctr->tcp_resume)
+		ctr->tcp_resume = evtimer_new(ctr->srv->base, dsrv_tcp_resume, ctr);
+	event_del(ctr->tcp_ev);
+	evtimer_add(ctr->tcp_resume, &tv);
+}
+
 static void dsrv_tcp_accept(evutil_socket_t fd, short what, void *arg)
 {
 	struct dctr *ctr = arg;
@@ -496,8 +545,15 @@ static void dsrv_tcp_accept(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (c < 0)
+	if (c < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			dsrv_tcp_pause(ctr); /* else it stays readable: a busy loop */
 		return;
+	}
+	if (ctr->srv->n_tcp >= DSRV_TCP_ALL_MAX) {
+		close(c);
+		return;
+	}
 	if (ctr->n_tcp >= DSRV_TCP_MAX) {
 		/* room for the newcomer: the oldest connection goes (idle
 		 * connections cannot lock the others out; a client whose
@@ -523,6 +579,7 @@ static void dsrv_tcp_accept(evutil_socket_t fd, short what, void *arg)
 	t->next = ctr->tcps;
 	ctr->tcps = t;
 	ctr->n_tcp++;
+	ctr->srv->n_tcp++;
 }
 
 /* --- containers --- */
@@ -543,6 +600,9 @@ static void dsrv_ctr_close_sockets(struct dctr *ctr)
 		event_free(ctr->udp_ev);
 	if (ctr->tcp_ev)
 		event_free(ctr->tcp_ev);
+	if (ctr->tcp_resume)
+		event_free(ctr->tcp_resume);
+	ctr->tcp_resume = NULL;
 	ctr->udp_ev = ctr->tcp_ev = NULL;
 	if (ctr->udp_fd >= 0)
 		close(ctr->udp_fd);
@@ -614,7 +674,8 @@ static int dsrv_parse_upstream(const char *s, struct sockaddr_storage *ret, sock
 	return -EINVAL;
 }
 
-/* The records of one endpoint, from a set message. */
+/* The records of one endpoint, from a set message: checked only (s
+ * NULL), or published. */
 static int dsrv_publish(struct dsrv *s, json_t *o, struct berr **err)
 {
 	const char *id = json_string_value(json_object_get(o, "id"));
@@ -637,7 +698,7 @@ static int dsrv_publish(struct dsrv *s, json_t *o, struct berr **err)
 		ep.addr4 = &a4;
 	if (r == 0 && v6 && (r = cidr_parse_addr(v6, &a6, err)) == 0)
 		ep.addr6 = &a6;
-	if (r == 0)
+	if (r == 0 && s)
 		dns_table_set_endpoint(s->table, &ep);
 	dsrv_strv_free(aliases);
 	return r;
@@ -670,6 +731,10 @@ static int dsrv_set(struct dsrv *s, json_t *req, int *fds, size_t n_fds, json_t 
 
 	if (!id || !json_is_array(nets) || (n_fds != 0 && n_fds != 2))
 		return berr_set(err, EINVAL, "set: bad request");
+	/* all checked before anything changes */
+	json_array_foreach (eps, i, e)
+		if ((r = dsrv_publish(NULL, e, err)) < 0)
+			return r;
 	ctr = dsrv_ctr_find(s, id);
 	if (json_array_size(nets) == 0) {
 		if (ctr)
@@ -692,8 +757,7 @@ static int dsrv_set(struct dsrv *s, json_t *req, int *fds, size_t n_fds, json_t 
 	dsrv_strv_free(ctr->ep_ids);
 	ctr->ep_ids = dsrv_strv_from_json(eps, "id");
 	json_array_foreach (eps, i, e)
-		if ((r = dsrv_publish(s, e, err)) < 0)
-			return r;
+		dsrv_publish(s, e, NULL);
 	dsrv_strv_free(ctr->nets);
 	ctr->nets = dsrv_strv_from_json(nets, NULL);
 	ctr->n_up = 0;
@@ -715,11 +779,25 @@ static int dsrv_set(struct dsrv *s, json_t *req, int *fds, size_t n_fds, json_t 
 
 /* --- the control socket --- */
 
+/* Stop taking connections (the socket file goes first: a berthd that
+ * comes now starts a new berth-dns, which waits for our lock), then stop. */
+static void dsrv_stop(struct dsrv *s)
+{
+	unlink(s->sock_path);
+	if (s->listen_ev)
+		event_free(s->listen_ev);
+	s->listen_ev = NULL;
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	s->listen_fd = -1;
+	event_base_loopexit(s->base, NULL);
+}
+
 static void dsrv_maybe_exit(struct dsrv *s)
 {
 	if (s->ctl_fd < 0 && s->n_ctrs == 0) {
 		log_info("berthd is gone and no sandbox is left: exiting");
-		event_base_loopexit(s->base, NULL);
+		dsrv_stop(s);
 	}
 }
 
@@ -740,7 +818,9 @@ static json_t *dsrv_handle(struct dsrv *s, json_t *req, int *fds, size_t n_fds)
 	_cleanup_berr_ struct berr *e = NULL;
 	int r = 0;
 
-	if (streq(op, "hello")) {
+	if (!op) {
+		r = berr_set(&e, EINVAL, "request without op");
+	} else if (streq(op, "hello")) {
 		json_object_set_new(reply, "pid", json_integer(getpid()));
 		json_object_set_new(reply, "containers", json_integer((json_int_t)s->n_ctrs));
 	} else if (streq(op, "sync-begin")) {
@@ -754,7 +834,7 @@ static json_t *dsrv_handle(struct dsrv *s, json_t *req, int *fds, size_t n_fds)
 	} else if (streq(op, "set")) {
 		r = dsrv_set(s, req, fds, n_fds, reply, &e);
 	} else {
-		r = berr_set(&e, EINVAL, "unknown op %s", op ? op : "(none)");
+		r = berr_set(&e, EINVAL, "unknown op %s", op);
 	}
 	if (r < 0) {
 		json_decref(reply);
@@ -770,7 +850,7 @@ static void dsrv_ctl_read(evutil_socket_t fd, short what, void *arg)
 		struct cmsghdr hdr;
 		char buf[CMSG_SPACE(sizeof(int) * 8)];
 	} cbuf;
-	struct iovec iov = {s->buf, sizeof(s->buf)};
+	struct iovec iov = {s->ctl_buf, sizeof(s->ctl_buf)};
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = cbuf.buf,
@@ -802,9 +882,12 @@ static void dsrv_ctl_read(evutil_socket_t fd, short what, void *arg)
 		dsrv_maybe_exit(s);
 		return;
 	}
-	req = json_loadb((const char *)s->buf, (size_t)n, 0, NULL);
+	req = mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC) ? NULL
+						      : json_loadb(s->ctl_buf, (size_t)n, 0, NULL);
 	reply = req ? dsrv_handle(s, req, fds, n_fds)
-		    : json_pack("{s:s}", "error", "malformed request");
+		    : json_pack("{s:s}", "error",
+				mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC) ? "request too large"
+									: "malformed request");
 	json_decref(req);
 	for (size_t i = 0; i < n_fds; i++) /* the ones not taken */
 		if (fds[i] >= 0)
@@ -847,7 +930,7 @@ static void dsrv_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	log_info("signal %d: exiting", (int)sig);
-	event_base_loopexit(s->base, NULL);
+	dsrv_stop(s);
 }
 
 /* The pid file, locked for as long as this process lives: one berth-dns
@@ -860,9 +943,13 @@ static int dsrv_lock(const char *exec_root, int *ret_fd, struct berr **err)
 
 	if (fd < 0)
 		return berr_set(err, errno, "cannot open %s: %m", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		return berr_set(err, EEXIST, "another berth-dns serves %s", exec_root);
+	/* one that is on its way out holds it for a moment longer */
+	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (errno != EWOULDBLOCK || i == 40) {
+			close(fd);
+			return berr_set(err, EEXIST, "another berth-dns serves %s", exec_root);
+		}
+		usleep(50 * 1000);
 	}
 	if (ftruncate(fd, 0) < 0 || write(fd, pid, strlen(pid)) < 0) {
 		close(fd);
@@ -917,21 +1004,29 @@ static void dsrv_free(struct dsrv *s)
 	dns_table_free(s->table);
 	if (s->base)
 		event_base_free(s->base);
+	free(s->sock_path);
 	free(s);
 }
 
 int dns_server_run(const char *exec_root, int ready_fd, struct berr **err)
 {
 	_cleanup_close_ int lock_fd = -1;
-	_cleanup_free_ char *sock = xasprintf("%s/" DNS_SOCK_NAME, exec_root);
 	struct timeval grace = {DSRV_START_GRACE_S, 0};
+	struct rlimit nofile;
 	struct dsrv *s;
 	int r;
 
 	if ((r = dsrv_lock(exec_root, &lock_fd, err)) < 0)
 		return r;
 	signal(SIGPIPE, SIG_IGN);
+	/* two sockets per sandbox, TCP clients, forwarded queries: as many
+	 * descriptors as allowed */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	s = xcalloc(1, sizeof(*s));
+	s->sock_path = xasprintf("%s/" DNS_SOCK_NAME, exec_root);
 	s->ctl_fd = s->listen_fd = -1;
 	for (size_t i = 0; i < DSRV_FWD_MAX; i++)
 		s->fwd[i].fd = -1;
@@ -959,7 +1054,6 @@ int dns_server_run(const char *exec_root, int ready_fd, struct berr **err)
 	}
 	log_info("berth-dns %d serving %s", (int)getpid(), exec_root);
 	event_base_dispatch(s->base);
-	unlink(sock);
 	dsrv_free(s);
 	return 0;
 }

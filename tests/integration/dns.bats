@@ -363,3 +363,42 @@ rcode() {
 	[ "$(q two www.example.test)" = 192.0.2.99 ]
 	[ "$(rcode ask www.example.test)" = SERVFAIL ]
 }
+
+@test "--internal networks: names resolve, nothing is forwarded; a last network disconnected withdraws the names and the sandbox goes at stop" {
+	upstream
+	docker network create --internal inner >/dev/null
+	docker run -d --name i1 --network inner busybox sleep 300 >/dev/null
+	docker run -d --name i2 --network inner busybox sleep 300 >/dev/null
+	[ "$(q i1 i2)" = "$(ctr_ip i2 inner)" ]
+	# as in Docker 26: a container on internal networks only asks no one outside
+	[ "$(rcode i1 www.example.test)" = SERVFAIL ]
+	id2=$(docker inspect -f '{{.Id}}' i2)
+	docker network disconnect inner i2
+	[ "$(rcode i1 i2.inner)" = NXDOMAIN ]
+	[ -e "$EXEC/netns/$id2" ]
+	docker stop -t 0 i2 >/dev/null
+	[ ! -e "$EXEC/netns/$id2" ]
+	# connected to a network with a way out, i1 forwards again
+	docker network create lab >/dev/null
+	docker network connect lab i1
+	[ "$(q i1 www.example.test)" = 192.0.2.99 ]
+}
+
+@test "a sandbox flooding a silent upstream does not starve the others' forwarding" {
+	upstream
+	docker network create lab >/dev/null
+	# 192.0.2.3 is on the upstream link but nobody has it: queries vanish
+	docker run -d --name slow --network lab --dns 192.0.2.3 busybox sleep 300 >/dev/null
+	docker run -d --name fast --network lab busybox sleep 300 >/dev/null
+	in_sbx slow /usr/bin/python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(400):
+    name = b"".join(bytes([len(l)]) + l for l in [b"n%d" % i, b"example", b"org"]) + b"\0"
+    s.sendto(struct.pack(">HHHHHH", i, 0x100, 1, 0, 0, 0) + name + struct.pack(">HH", 1, 1), ("127.0.0.11", 53))
+'
+	# while slow's queries wait, fast's are forwarded and answered
+	start=$(date +%s%N)
+	[ "$(q fast www.example.test)" = 192.0.2.99 ]
+	[ $((($(date +%s%N) - start) / 1000000)) -lt 1500 ]
+}
