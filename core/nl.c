@@ -10,6 +10,7 @@
 #include <string.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
 #include <netlink/netlink.h>
@@ -22,6 +23,8 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/link/vxlan.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "core/nl.h"
@@ -76,6 +79,13 @@ static void nl_cache_freep(struct nl_cache **cache)
 		nl_cache_free(*cache);
 }
 
+static void nl_neigh_putp(struct rtnl_neigh **n)
+{
+	if (*n)
+		rtnl_neigh_put(*n);
+}
+
+#define _cleanup_neigh_	 _cleanup_(nl_neigh_putp)
 #define _cleanup_link_	 _cleanup_(nl_link_putp)
 #define _cleanup_rtaddr_ _cleanup_(nl_rtaddr_putp)
 #define _cleanup_naddr_	 _cleanup_(nl_naddr_putp)
@@ -925,4 +935,127 @@ int nl_default_route_mtu(unsigned *ret, struct berr **err)
 		return nl_fail(err, r, "cannot look up link %d of the default route", ifindex);
 	*ret = rtnl_link_get_mtu(link) ? rtnl_link_get_mtu(link) : NL_DEFAULT_MTU;
 	return 0;
+}
+
+/* --- VXLAN: the overlay's device, its forwarding and neighbour entries --- */
+
+int nl_vxlan_add(const struct nl_vxlan *v, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = rtnl_link_vxlan_alloc();
+	_cleanup_link_ struct rtnl_link *changes = NULL;
+	_cleanup_naddr_ struct nl_addr *local = NULL;
+	_cleanup_free_ char *what = xasprintf("create VXLAN link %s (VNI %u)", v->name, v->vni);
+	struct nl_sock *sk = NULL;
+	int r;
+
+	if (!link)
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	if ((r = nl_thread_sock(&sk, err)) < 0)
+		return r;
+	rtnl_link_set_name(link, v->name);
+	rtnl_link_vxlan_set_id(link, v->vni);
+	rtnl_link_vxlan_set_port(link, v->port);
+	/* the control plane says where every remote MAC is: no learning from
+	 * traffic; ARP answered from the neighbour entries (proxy) */
+	rtnl_link_vxlan_set_learning(link, 0);
+	rtnl_link_vxlan_set_proxy(link, 1);
+	if (v->local) {
+		local = nl_addr_build(v->local->family, v->local->b,
+				      cidr_family_bytes(v->local->family));
+		if (!local)
+			return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+		rtnl_link_vxlan_set_local(link, local); /* LOCAL or LOCAL6, by family */
+	}
+	if (v->mtu)
+		rtnl_link_set_mtu(link, v->mtu);
+	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_fail(err, r, "cannot %s", what);
+	if (v->netns_fd < 0)
+		return 0;
+	/* made here so that its UDP socket lives here, on the underlay; the
+	 * device itself goes to the overlay's namespace */
+	changes = rtnl_link_alloc();
+	if (!changes) {
+		nl_link_del(v->name, NULL);
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	}
+	rtnl_link_set_ns_fd(changes, v->netns_fd);
+	if ((r = nl_link_change(v->name, changes, what, err)) < 0)
+		nl_link_del(v->name, NULL);
+	return r;
+}
+
+/* A neighbour (family AF_INET/AF_INET6) or FDB entry (AF_BRIDGE) on
+ * ifname, for add (replacing) or delete. */
+static int nl_neigh_op(const char *ifname, int family, const uint8_t mac[6],
+		       const struct ipaddr *ip, bool add, const char *what, struct berr **err)
+{
+	_cleanup_neigh_ struct rtnl_neigh *n = rtnl_neigh_alloc();
+	_cleanup_naddr_ struct nl_addr *ll = mac ? nl_addr_build(AF_LLC, mac, 6) : NULL;
+	_cleanup_naddr_ struct nl_addr *dst =
+		ip ? nl_addr_build(ip->family, ip->b, cidr_family_bytes(ip->family)) : NULL;
+	struct nl_sock *sk = NULL;
+	int ifindex = 0, r;
+
+	if (!n || (mac && !ll) || (ip && !dst))
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	if ((r = nl_thread_sock(&sk, err)) < 0 ||
+	    (r = nl_link_get(ifname, &ifindex, NULL, err)) < 0)
+		return r;
+	if (r == 0)
+		return berr_set(err, ENODEV, "cannot %s: link %s not found", what, ifname);
+	rtnl_neigh_set_ifindex(n, ifindex);
+	/* the destination first: libnl refuses one whose family is not the
+	 * entry's, and an FDB entry (AF_BRIDGE) has an IP destination */
+	if (dst)
+		rtnl_neigh_set_dst(n, dst);
+	rtnl_neigh_set_family(n, family);
+	if (ll)
+		rtnl_neigh_set_lladdr(n, ll);
+	if (family == AF_BRIDGE)
+		rtnl_neigh_set_flags(n, NTF_SELF); /* the VXLAN device's own table */
+	rtnl_neigh_set_state(n, NUD_PERMANENT);
+	r = add ? rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE) : rtnl_neigh_delete(sk, n, 0);
+	if (r < 0 && !(!add && (r == -NLE_OBJ_NOTFOUND || r == -NLE_NOADDR)))
+		return nl_fail(err, r, "cannot %s", what);
+	return 0;
+}
+
+int nl_fdb_add(const char *ifname, const uint8_t mac[6], const struct ipaddr *remote,
+	       struct berr **err)
+{
+	char ip[CIDR_STRLEN];
+	_cleanup_free_ char *what = xasprintf(
+		"add forwarding entry %02x:%02x:%02x:%02x:%02x:%02x via %s on %s", mac[0], mac[1],
+		mac[2], mac[3], mac[4], mac[5], cidr_addr_str(remote, ip), ifname);
+
+	return nl_neigh_op(ifname, AF_BRIDGE, mac, remote, true, what, err);
+}
+
+int nl_fdb_del(const char *ifname, const uint8_t mac[6], const struct ipaddr *remote,
+	       struct berr **err)
+{
+	_cleanup_free_ char *what = xasprintf("remove a forwarding entry on %s", ifname);
+
+	return nl_neigh_op(ifname, AF_BRIDGE, mac, remote, false, what, err);
+}
+
+int nl_neigh_add(const char *ifname, const struct ipaddr *ip, const uint8_t mac[6],
+		 struct berr **err)
+{
+	char a[CIDR_STRLEN];
+	_cleanup_free_ char *what =
+		xasprintf("add neighbour %s on %s", cidr_addr_str(ip, a), ifname);
+
+	return nl_neigh_op(ifname, ip->family, mac, ip, true, what, err);
+}
+
+int nl_neigh_del(const char *ifname, const struct ipaddr *ip, struct berr **err)
+{
+	char a[CIDR_STRLEN];
+	_cleanup_free_ char *what =
+		xasprintf("remove neighbour %s on %s", cidr_addr_str(ip, a), ifname);
+
+	return nl_neigh_op(ifname, ip->family, NULL, ip, false, what, err);
 }

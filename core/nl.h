@@ -50,6 +50,33 @@ struct nl_veth {
 	bool up;
 };
 int nl_veth_add_ex(const struct nl_veth *v, struct berr **err);
+/* A VXLAN device: learning off, proxy ARP on (the control plane fills
+ * its forwarding and neighbour entries).  Made in the calling thread's
+ * namespace, where its UDP socket stays, then moved into the namespace
+ * open at netns_fd (-1: stays).  port: UDP destination port (4789);
+ * local: source address (NULL: any); mtu 0: kernel default.  EEXIST when
+ * the name, or the VNI on that port, is taken. */
+struct nl_vxlan {
+	const char *name;
+	uint32_t vni;
+	uint16_t port;
+	const struct ipaddr *local;
+	unsigned mtu;
+	int netns_fd;
+};
+int nl_vxlan_add(const struct nl_vxlan *v, struct berr **err);
+/* The VXLAN device's own forwarding entry: frames for mac go to the VTEP
+ * remote (`bridge fdb replace MAC dev IF dst IP self permanent`). */
+int nl_fdb_add(const char *ifname, const uint8_t mac[6], const struct ipaddr *remote,
+	       struct berr **err);
+/* Remove it; an absent entry is success. */
+int nl_fdb_del(const char *ifname, const uint8_t mac[6], const struct ipaddr *remote,
+	       struct berr **err);
+/* A permanent neighbour entry ip -> mac on ifname (replacing). */
+int nl_neigh_add(const char *ifname, const struct ipaddr *ip, const uint8_t mac[6],
+		 struct berr **err);
+/* Remove it; an absent entry is success. */
+int nl_neigh_del(const char *ifname, const struct ipaddr *ip, struct berr **err);
 /* The name of the link with that MAC (into name[len]): 1 found, 0 not. */
 int nl_link_find_mac(const uint8_t mac[6], char *name, size_t len, struct berr **err);
 int nl_link_get_mtu(const char *name, unsigned *ret, struct berr **err);

@@ -6,6 +6,8 @@
  * (if_nametoindex, ioctl, getifaddrs) rather than through the code under
  * test; routes are made with ip(8). */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <sched.h>
@@ -497,6 +499,109 @@ static void test_host_null(void **state)
 	net_free(net);
 }
 
+/* The output of a command (ip, bridge) run in the test's namespace. */
+static char *command_output(const char *cmd)
+{
+	FILE *f = popen(cmd, "r");
+	char *out = xstrdup(""), line[512];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *n = xasprintf("%s%s", out, line);
+
+		free(out);
+		out = n;
+	}
+	if (f)
+		pclose(f);
+	return out;
+}
+
+static void *new_netns_thread(void *arg)
+{
+	int *fd = arg;
+
+	if (unshare(CLONE_NEWNET) == 0)
+		*fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	return NULL;
+}
+
+/* A second namespace, open (its thread ends; the fd keeps it). */
+static int new_netns(void)
+{
+	pthread_t t;
+	int fd = -1;
+
+	pthread_create(&t, NULL, new_netns_thread, &fd);
+	pthread_join(t, NULL);
+	return fd;
+}
+
+static void test_vxlan(void **state)
+{
+	const uint8_t mac[6] = {0x02, 0x42, 0x0a, 0x00, 0x09, 0x03};
+	struct ipaddr local = addr("10.200.0.11"), remote = addr("10.200.0.12");
+	struct ipaddr ip = addr("10.0.9.3");
+	struct nl_vxlan v = {"tvx0", 4242, 4789, &local, 1450, -1};
+	struct berr *err = NULL;
+	unsigned mtu = 0;
+	char *out;
+	int fd;
+
+	(void)state;
+	NEED_NS();
+	assert_int_equal(nl_vxlan_add(&v, NULL), 0);
+	assert_int_equal(nl_link_get_mtu("tvx0", &mtu, NULL), 0);
+	assert_int_equal(mtu, 1450);
+	out = command_output("ip -d link show tvx0");
+	assert_non_null(strstr(out, "vxlan id 4242"));
+	assert_non_null(strstr(out, "local 10.200.0.11"));
+	assert_non_null(strstr(out, "dstport 4789"));
+	assert_non_null(strstr(out, "nolearning"));
+	assert_non_null(strstr(out, "proxy"));
+	free(out);
+	/* the VNI is taken on this port, whatever the name */
+	v.name = "tvx1";
+	assert_int_equal(nl_vxlan_add(&v, &err), -EEXIST);
+	assert_non_null(strstr(err->msg, "VNI 4242"));
+	berr_freep(&err);
+
+	/* forwarding and neighbour entries, replaced when added again */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(nl_fdb_add("tvx0", mac, &remote, NULL), 0);
+		assert_int_equal(nl_neigh_add("tvx0", &ip, mac, NULL), 0);
+	}
+	out = command_output("bridge fdb show dev tvx0");
+	assert_non_null(strstr(out, "02:42:0a:00:09:03 dst 10.200.0.12 self permanent"));
+	free(out);
+	out = command_output("ip neigh show dev tvx0");
+	assert_non_null(strstr(out, "10.0.9.3 lladdr 02:42:0a:00:09:03 PERMANENT"));
+	free(out);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(nl_fdb_del("tvx0", mac, &remote, NULL), 0);
+		assert_int_equal(nl_neigh_del("tvx0", &ip, NULL), 0);
+	}
+	out = command_output("bridge fdb show dev tvx0; ip neigh show dev tvx0");
+	assert_null(strstr(out, "02:42:0a:00:09:03"));
+	free(out);
+	assert_int_equal(nl_fdb_add("nope0", mac, &remote, &err), -ENODEV);
+	berr_freep(&err);
+	assert_int_equal(nl_link_del("tvx0", NULL), 0);
+
+	/* made here, moved away: the device goes, its socket (the VNI on the
+	 * port) stays here */
+	fd = new_netns();
+	assert_true(fd >= 0);
+	v.name = "tvx2";
+	v.netns_fd = fd;
+	assert_int_equal(nl_vxlan_add(&v, NULL), 0);
+	assert_false(exists("tvx2"));
+	v.name = "tvx3";
+	v.netns_fd = -1;
+	assert_int_equal(nl_vxlan_add(&v, &err), -EEXIST);
+	berr_freep(&err);
+	close(fd); /* the namespace and tvx2 go */
+}
+
 /* Root: move into a fresh network namespace with lo up. */
 static void enter_namespace(void)
 {
@@ -528,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_bridge_name_option),
 		cmocka_unit_test(test_bridge_not_a_bridge),
 		cmocka_unit_test(test_bridge_default_mtu_and_rollback),
+		cmocka_unit_test(test_vxlan),
 	};
 	int r;
 
