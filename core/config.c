@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/config.h"
 #include "core/nl.h"
@@ -32,6 +33,11 @@ const char config_usage[] =
 	"                                   (default /etc/resolv.conf)\n"
 	"  --dns IP                         nameserver for containers and the embedded DNS's\n"
 	"                                   upstream (repeatable; replaces the resolv.conf ones)\n"
+	"  --cluster-store etcd://HOST:PORT[,HOST:PORT...]\n"
+	"                                   the etcd cluster that global (overlay) networks live "
+	"in\n"
+	"  --cluster-advertise ADDR[:PORT]  this host's address on the underlay (with\n"
+	"                                   --cluster-store)\n"
 	"  -h, --help                       this text\n"
 	"  -v, --version                    print the version\n";
 
@@ -46,6 +52,8 @@ enum {
 	OPT_CGROUP_PARENT,
 	OPT_RESOLV_CONF,
 	OPT_DNS,
+	OPT_CLUSTER_STORE,
+	OPT_CLUSTER_ADVERTISE,
 };
 
 static const struct option config_options[] = {
@@ -60,6 +68,8 @@ static const struct option config_options[] = {
 	{"cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT},
 	{"resolv-conf", required_argument, NULL, OPT_RESOLV_CONF},
 	{"dns", required_argument, NULL, OPT_DNS},
+	{"cluster-store", required_argument, NULL, OPT_CLUSTER_STORE},
+	{"cluster-advertise", required_argument, NULL, OPT_CLUSTER_ADVERTISE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'v'},
 	{0},
@@ -82,6 +92,78 @@ static int config_dns(struct config *cfg, const char *v, struct berr **err)
 	cfg->dns = xrealloc(cfg->dns, (cfg->n_dns + 2) * sizeof(*cfg->dns));
 	cfg->dns[cfg->n_dns++] = xstrdup(cidr_addr_str(&a, buf));
 	cfg->dns[cfg->n_dns] = NULL;
+	return 0;
+}
+
+/* "HOST:PORT" with a numeric port (HOST an IP or a name, "[v6]" too). */
+static bool config_host_port(const char *s, size_t len)
+{
+	const char *colon = memrchr(s, ':', len);
+	char *end;
+	long port;
+
+	if (!colon || colon == s || colon[1] == 0)
+		return false;
+	port = strtol(colon + 1, &end, 10);
+	return end == s + len && port > 0 && port < 65536;
+}
+
+/* --cluster-store etcd://HOST:PORT[,HOST:PORT...] */
+static int config_cluster_store(struct config *cfg, const char *v, struct berr **err)
+{
+	const char *p = v + strlen("etcd://");
+
+	if (!strprefix(v, "etcd://") || !*p)
+		return berr_set(err, EINVAL,
+				"--cluster-store %s: must be etcd://HOST:PORT[,HOST:PORT...] "
+				"(etcd is the store berth supports)",
+				v);
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (!config_host_port(p, len))
+			return berr_set(err, EINVAL,
+					"--cluster-store %s: \"%.*s\" is not HOST:PORT", v,
+					(int)len, p);
+		p += len + (p[len] == ',');
+	}
+	config_set(&cfg->cluster_store, v);
+	return 0;
+}
+
+/* --cluster-advertise ADDR[:PORT], ADDR an IP address ([v6] with a port) */
+static int config_cluster_advertise(struct config *cfg, const char *v, struct berr **err)
+{
+	_cleanup_free_ char *host = xstrdup(v);
+	char *port = NULL, *end;
+	struct ipaddr a;
+	char buf[CIDR_STRLEN];
+	long n = 0;
+
+	if (host[0] == '[') {
+		char *close = strchr(host, ']');
+
+		if (close && (close[1] == 0 || close[1] == ':')) {
+			port = close[1] ? close + 2 : NULL;
+			*close = 0;
+			memmove(host, host + 1, strlen(host));
+		}
+	} else if (strchr(host, ':') == strrchr(host, ':') && strchr(host, ':')) {
+		port = strchr(host, ':');
+		*port++ = 0;
+	}
+	if (port) {
+		n = strtol(port, &end, 10);
+		if (*end || n <= 0 || n > 65535)
+			return berr_set(err, EINVAL, "--cluster-advertise %s: bad port", v);
+	}
+	if (cidr_parse_addr(host, &a, NULL) < 0)
+		return berr_set(err, EINVAL,
+				"--cluster-advertise %s: must be this host's IP address on the "
+				"underlay, with an optional :PORT",
+				v);
+	config_set(&cfg->cluster_advertise, cidr_addr_str(&a, buf));
+	cfg->advertise_port = (unsigned)n;
 	return 0;
 }
 
@@ -191,6 +273,10 @@ static int config_one(struct config *cfg, int c, const char *arg, struct berr **
 		return 0;
 	case OPT_DNS:
 		return config_dns(cfg, arg, err);
+	case OPT_CLUSTER_STORE:
+		return config_cluster_store(cfg, arg, err);
+	case OPT_CLUSTER_ADVERTISE:
+		return config_cluster_advertise(cfg, arg, err);
 	case 'h':
 		cfg->help = true;
 		return 1;
@@ -223,6 +309,11 @@ int config_parse(int argc, char **argv, struct config *ret, struct berr **err)
 	}
 	if (r == 0 && optind < argc)
 		r = berr_set(err, EINVAL, "unexpected argument: %s", argv[optind]);
+	if (r == 0 && !cfg.cluster_store != !cfg.cluster_advertise)
+		r = berr_set(err, EINVAL,
+			     cfg.cluster_store ? "--cluster-store needs --cluster-advertise ADDR "
+						 "(this host's address on the underlay)"
+					       : "--cluster-advertise needs --cluster-store");
 	if (r < 0) {
 		config_done(&cfg);
 		return r;
@@ -253,6 +344,8 @@ void config_done(struct config *cfg)
 	free(cfg->bridge_name);
 	free(cfg->cgroup_parent);
 	free(cfg->resolv_conf);
+	free(cfg->cluster_store);
+	free(cfg->cluster_advertise);
 	for (size_t i = 0; i < cfg->n_dns; i++)
 		free(cfg->dns[i]);
 	free(cfg->dns);

@@ -24,6 +24,9 @@ struct config {
 	char *resolv_conf;	 /* --resolv-conf */
 	char **dns;		 /* --dns, NULL-terminated (NULL: none) */
 	size_t n_dns;
+	char *cluster_store;	 /* --cluster-store etcd://HOST:PORT[,...], or NULL */
+	char *cluster_advertise; /* --cluster-advertise: this host's underlay address */
+	unsigned advertise_port; /* its :PORT, 0 when not given */
 	bool help;
 	bool version;
 };

@@ -51,6 +51,8 @@ int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
 		ctl->dns[i] = xstrdup(cfg->dns[i]);
 		ctl->dns[i + 1] = NULL;
 	}
+	ctl->cluster_store = cfg->cluster_store ? xstrdup(cfg->cluster_store) : NULL;
+	ctl->cluster_advertise = cfg->cluster_advertise ? xstrdup(cfg->cluster_advertise) : NULL;
 	ctl->dnsc = dnsc_new(ctl->exec_root, cfg->log_level, ctl_dns_resync, ctl);
 	*ret = ctl;
 	return 0;
@@ -76,6 +78,8 @@ void ctl_free(struct ctl *ctl)
 		free(ctl->dns[i]);
 	free(ctl->dns);
 	dnsc_free(ctl->dnsc);
+	free(ctl->cluster_store);
+	free(ctl->cluster_advertise);
 	ctl_containers_free(ctl);
 	ctl_endpoints_free(ctl);
 	ctl_volumes_free(ctl);
@@ -309,6 +313,10 @@ static bool ctl_has_family(const struct network *net, int family)
 static int ctl_net_prepare(struct ctl *ctl, struct network *net, struct berr **err)
 {
 	net->driver = driver_find(net->driver_name);
+	if (!net->driver && streq(net->driver_name, "overlay") && !ctl->cluster_store)
+		return berr_set(err, EAGAIN,
+				"overlay networks need a cluster store: start berthd with "
+				"--cluster-store etcd://HOST:PORT --cluster-advertise ADDR");
 	if (!net->driver)
 		return berr_set(err, ENOENT, "plugin \"%s\" not found", net->driver_name);
 	if (net->scope != NET_SCOPE_LOCAL && net->scope != net->driver->scope)

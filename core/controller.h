@@ -31,6 +31,8 @@ struct ctl_config {
 	const char *resolv_conf;    /* where containers' DNS settings come from */
 	char *const *dns;	    /* berthd --dns, NULL-terminated, or NULL */
 	const char *log_level;	    /* berthd's, passed on to berth-dns */
+	const char *cluster_store;  /* --cluster-store, or NULL */
+	const char *cluster_advertise;
 };
 
 struct ctl {
@@ -46,8 +48,10 @@ struct ctl {
 	char *exec_root;
 	char *cgroup_parent;
 	char *resolv_conf;
-	char **dns;		 /* --dns, NULL-terminated */
-	struct dnsc *dnsc;	 /* the embedded DNS (dns-client.h) */
+	char **dns;	     /* --dns, NULL-terminated */
+	struct dnsc *dnsc;   /* the embedded DNS (dns-client.h) */
+	char *cluster_store; /* --cluster-store, or NULL: no global networks */
+	char *cluster_advertise;
 	struct container **ctrs; /* see ctl-container.c */
 	size_t n_ctrs, cap_ctrs;
 	struct volume **vols; /* see ctl-volume.c */

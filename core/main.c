@@ -158,6 +158,8 @@ static int daemon_start(struct daemon *d, struct berr **err)
 		.resolv_conf = d->cfg.resolv_conf,
 		.dns = d->cfg.dns,
 		.log_level = d->cfg.log_level == LOG_DEBUG ? "debug" : "info",
+		.cluster_store = d->cfg.cluster_store,
+		.cluster_advertise = d->cfg.cluster_advertise,
 	};
 	struct http_config hc = {
 		.socket_path = d->cfg.socket_path,

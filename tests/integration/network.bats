@@ -169,6 +169,11 @@ refused() {
 	refused 400 "boolean" '{"Name":"b","Options":{"com.docker.network.bridge.enable_icc":"maybe"}}'
 	refused 409 "in use" '{"Name":"b","Options":{"com.docker.network.bridge.name":"lo"}}'
 	refused 400 "swarm" '{"Name":"b","Ingress":true}'
+	# overlay without a cluster store: 503, naming the flags
+	refused 503 "overlay networks need a cluster store: start berthd with --cluster-store etcd://HOST:PORT --cluster-advertise ADDR" '{"Name":"b","Driver":"overlay"}'
+	run docker network create -d overlay ov
+	[ "$status" -ne 0 ]
+	[[ $output == *"--cluster-store"* ]]
 }
 
 @test "malformed requests get 400 and the daemon keeps serving" {

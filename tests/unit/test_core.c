@@ -393,6 +393,21 @@ static void test_config(void **state)
 	assert_string_equal(cfg.dns[1], "::1");
 	assert_null(cfg.dns[2]);
 	assert_string_equal(cfg.resolv_conf, "/tmp/resolv.conf");
+	assert_null(cfg.cluster_store);
+	config_done(&cfg);
+	/* a cluster store, with this host's underlay address */
+	assert_int_equal(parse(&cfg, &err, "--cluster-store", "etcd://10.200.0.2:2379,etcd-b:2379",
+			       "--cluster-advertise", "10.200.0.11:2376", NULL),
+			 0);
+	assert_string_equal(cfg.cluster_store, "etcd://10.200.0.2:2379,etcd-b:2379");
+	assert_string_equal(cfg.cluster_advertise, "10.200.0.11");
+	assert_int_equal(cfg.advertise_port, 2376);
+	config_done(&cfg);
+	assert_int_equal(parse(&cfg, &err, "--cluster-store", "etcd://[fd00::2]:2379",
+			       "--cluster-advertise", "[fd00::0:11]", NULL),
+			 0);
+	assert_string_equal(cfg.cluster_advertise, "fd00::11");
+	assert_int_equal(cfg.advertise_port, 0);
 	config_done(&cfg);
 }
 
@@ -418,6 +433,28 @@ static void test_config_refused(void **state)
 	assert_non_null(strstr(err->msg, "--dns ns1.example: not an IP address"));
 	berr_freep(&err);
 	assert_int_equal(parse(&cfg, &err, "--resolv-conf", "resolv.conf", NULL), -EINVAL);
+	berr_freep(&err);
+	assert_int_equal(parse(&cfg, &err, "--cluster-store", "consul://10.0.0.1:8500",
+			       "--cluster-advertise", "10.0.0.2", NULL),
+			 -EINVAL);
+	assert_non_null(strstr(err->msg, "etcd://HOST:PORT"));
+	berr_freep(&err);
+	assert_int_equal(parse(&cfg, &err, "--cluster-store", "etcd://10.0.0.1",
+			       "--cluster-advertise", "10.0.0.2", NULL),
+			 -EINVAL);
+	assert_non_null(strstr(err->msg, "\"10.0.0.1\" is not HOST:PORT"));
+	berr_freep(&err);
+	assert_int_equal(parse(&cfg, &err, "--cluster-store", "etcd://10.0.0.1:2379", NULL),
+			 -EINVAL);
+	assert_non_null(strstr(err->msg, "--cluster-store needs --cluster-advertise"));
+	berr_freep(&err);
+	assert_int_equal(parse(&cfg, &err, "--cluster-advertise", "eth0", "--cluster-store",
+			       "etcd://10.0.0.1:2379", NULL),
+			 -EINVAL);
+	berr_freep(&err);
+	assert_int_equal(parse(&cfg, &err, "--cluster-advertise", "10.0.0.2:0", "--cluster-store",
+			       "etcd://10.0.0.1:2379", NULL),
+			 -EINVAL);
 	berr_freep(&err);
 	assert_int_equal(parse(&cfg, &err, "--nope", NULL), -EINVAL);
 	berr_freep(&err);
