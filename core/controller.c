@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "core/controller.h"
+#include "core/ctl-cluster.h"
 #include "core/ctl-container.h"
 #include "core/ctl-endpoint.h"
 #include "core/ctl-volume.h"
@@ -98,7 +99,7 @@ void ctl_read_unlock(struct ctl *ctl)
 }
 
 /* Publish a network in the model. */
-static void ctl_net_insert(struct ctl *ctl, struct network *net)
+void ctl_net_insert(struct ctl *ctl, struct network *net)
 {
 	pthread_rwlock_wrlock(&ctl->lock);
 	xgrow(&ctl->nets, &ctl->cap_nets, ctl->n_nets + 1, sizeof(*ctl->nets));
@@ -107,7 +108,7 @@ static void ctl_net_insert(struct ctl *ctl, struct network *net)
 }
 
 /* Take a network out of the model (it is freed by the caller). */
-static void ctl_net_remove(struct ctl *ctl, struct network *net)
+void ctl_net_remove(struct ctl *ctl, struct network *net)
 {
 	pthread_rwlock_wrlock(&ctl->lock);
 	for (size_t i = 0; i < ctl->n_nets; i++)
@@ -313,7 +314,7 @@ static bool ctl_has_family(const struct network *net, int family)
 static int ctl_net_prepare(struct ctl *ctl, struct network *net, struct berr **err)
 {
 	net->driver = driver_find(net->driver_name);
-	if (!net->driver && streq(net->driver_name, "overlay") && !ctl->cluster_store)
+	if (net->driver && net->driver->scope == NET_SCOPE_GLOBAL && !ctl->cluster_store)
 		return berr_set(err, EAGAIN,
 				"overlay networks need a cluster store: start berthd with "
 				"--cluster-store etcd://HOST:PORT --cluster-advertise ADDR");
@@ -383,6 +384,14 @@ static int ctl_net_create(struct ctl *ctl, struct network *net, struct network *
 	clock_gettime(CLOCK_REALTIME, &net->created);
 	if (drv->network_validate && (r = drv->network_validate(net, err)) < 0)
 		goto fail;
+	if (drv->scope == NET_SCOPE_GLOBAL) {
+		/* addresses, name and store: the cluster's */
+		if ((r = ctl_global_net_create(ctl, net, err)) < 0)
+			goto fail;
+		if (ret)
+			*ret = net;
+		return 0;
+	}
 	if ((r = ctl_net_addresses(ctl, net, err)) < 0)
 		goto fail;
 	if (drv->network_create && (r = drv->network_create(net, err)) < 0)
@@ -420,6 +429,8 @@ static int ctl_net_delete(struct ctl *ctl, struct network *net, struct berr **er
 	const struct net_driver *drv = net->driver;
 	int r;
 
+	if (drv->scope == NET_SCOPE_GLOBAL)
+		return ctl_global_net_delete(ctl, net, err);
 	if (drv->network_delete && (r = drv->network_delete(net, err)) < 0)
 		return r;
 	r = store_del(ctl->store, CTL_KIND_NETWORKS, net->id, err);

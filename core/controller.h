@@ -20,6 +20,8 @@ struct container;
 struct volume;
 struct endpoint;
 
+struct cluster;
+
 struct ctl_config {
 	const char *root;
 	const char *exec_root;
@@ -48,9 +50,10 @@ struct ctl {
 	char *exec_root;
 	char *cgroup_parent;
 	char *resolv_conf;
-	char **dns;	     /* --dns, NULL-terminated */
-	struct dnsc *dnsc;   /* the embedded DNS (dns-client.h) */
-	char *cluster_store; /* --cluster-store, or NULL: no global networks */
+	char **dns;		 /* --dns, NULL-terminated */
+	struct dnsc *dnsc;	 /* the embedded DNS (dns-client.h) */
+	char *cluster_store;	 /* --cluster-store, or NULL: no global networks */
+	struct cluster *cluster; /* set by the daemon once the jobs run; NULL before */
 	char *cluster_advertise;
 	struct container **ctrs; /* see ctl-container.c */
 	size_t n_ctrs, cap_ctrs;
@@ -62,6 +65,10 @@ struct ctl {
 
 int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err);
 void ctl_free(struct ctl *ctl);
+
+/* Publish a network in the model / take it out (caller frees). */
+void ctl_net_insert(struct ctl *ctl, struct network *net);
+void ctl_net_remove(struct ctl *ctl, struct network *net);
 
 /* Load the store, re-adopt kernel state, and create the predefined networks
  * (bridge, host, none) when missing.  Runs before the loop serves requests. */

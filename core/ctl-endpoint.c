@@ -200,6 +200,13 @@ static int ctl_ep_check_net(struct network *net, struct berr **err)
 				"to host network");
 	if (net->config_only)
 		return berr_set(err, EPERM, "cannot attach to config-only network %s", net->name);
+	/* global networks have no data path yet: refused before anything is
+	 * allocated (goes with the overlay's VXLAN data path) */
+	if (net->scope == NET_SCOPE_GLOBAL)
+		return berr_set(err, EPERM,
+				"network %s: containers on overlay networks are not supported yet "
+				"(the VXLAN data path is still being built)",
+				net->name);
 	return 0;
 }
 

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "core/api.h"
+#include "core/cluster.h"
 #include "core/config.h"
+#include "core/ctl-cluster.h"
 #include "core/controller.h"
 #include "core/events.h"
 #include "core/ctl-container.h"
@@ -22,6 +24,7 @@
 
 struct daemon {
 	struct config cfg;
+	struct cluster *cluster; /* --cluster-store */
 	struct event_base *base;
 	struct api api;
 	struct ctl *ctl;
@@ -137,7 +140,9 @@ static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	log_info("signal %d: finishing the running job and shutting down", (int)sig);
 	d->api.shutting_down = true;
-	/* the running job finishes, queued ones are answered 503 */
+	/* no more changes from the cluster; the running job finishes, queued
+	 * ones are answered 503 */
+	cluster_stop(d->cluster);
 	jobq_free(d->api.jobq);
 	d->api.jobq = NULL;
 	/* let the loop write the last replies, then stop */
@@ -200,17 +205,35 @@ static int daemon_start(struct daemon *d, struct berr **err)
 	if ((r = jobq_new(d->base, &d->api.jobq, err)) < 0)
 		return r;
 	api_containers_watch(&d->api);
+	if (d->cfg.cluster_store) {
+		struct cluster_config cc2 = {
+			.store = d->cfg.cluster_store,
+			.advertise = d->cfg.cluster_advertise,
+			.port = d->cfg.advertise_port,
+			.node_id = d->api.engine_id,
+			.exec_root = d->cfg.exec_root,
+			.jobq = d->api.jobq,
+			.apply = ctl_cluster_apply,
+			.arg = d->ctl,
+		};
+
+		if ((r = cluster_start(&cc2, &d->cluster, err)) < 0)
+			return r;
+		d->ctl->cluster = d->cluster;
+	}
 	return http_server_new(d->base, &hc, &d->http, err);
 }
 
 static void daemon_stop(struct daemon *d)
 {
+	cluster_stop(d->cluster);
 	jobq_free(d->api.jobq);
 	if (d->ctl)
 		api_containers_unwatch(&d->api);
 	http_server_free(d->http);
 	events_free(d->api.events);
 	ctl_free(d->ctl);
+	cluster_free(d->cluster);
 	if (d->pid_path)
 		unlink(d->pid_path);
 	free(d->pid_path);

@@ -9,6 +9,7 @@ static const struct net_driver *const drivers[] = {
 	&bridge_driver,
 	&host_driver,
 	&null_driver,
+	&overlay_driver,
 };
 
 const struct net_driver *driver_find(const char *name)

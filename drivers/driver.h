@@ -59,6 +59,7 @@ void driver_restore_done(void);
 extern const struct net_driver bridge_driver;
 extern const struct net_driver host_driver;
 extern const struct net_driver null_driver;
+extern const struct net_driver overlay_driver;
 
 /* A built-in driver by name, or NULL. */
 const struct net_driver *driver_find(const char *name);

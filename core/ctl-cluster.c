@@ -1,0 +1,386 @@
+/* ctl-cluster.c - the controller's global (overlay) networks.  They live in
+ * the cluster store, not in the local one:
+ *
+ *   /berth/v1/networks/<id>        the network (store JSON)
+ *   /berth/v1/netnames/<name>      <id>: names are unique in the cluster
+ *   /berth/v1/vnis/<vni>           <id>
+ *   /berth/v1/subnets/<a.b.c.d_n>  <id>: subnets do not overlap
+ *   /berth/v1/nodes/<engine id>    each node, on its lease (core/cluster.c)
+ *
+ * A create is one transaction that holds only if the name, the VNI and the
+ * subnets are all still free, so two hosts creating at the same moment
+ * never get the same; the loser reads again and retries (or is told the
+ * name is taken).  Every node learns of networks made or removed elsewhere
+ * through the cluster watch (ctl_cluster_apply, job thread). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cluster.h"
+#include "core/controller.h"
+#include "core/ctl-cluster.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "drivers/driver.h"
+#include "drivers/overlay.h"
+
+#define KEY_NETS	 CLUSTER_PREFIX "networks/"
+#define KEY_NAMES	 CLUSTER_PREFIX "netnames/"
+#define KEY_VNIS	 CLUSTER_PREFIX "vnis/"
+#define KEY_SUBNETS	 CLUSTER_PREFIX "subnets/"
+#define KEY_EPS		 CLUSTER_PREFIX "endpoints/"
+#define GLOBAL_POOL	 "10.0.0.0/8" /* automatic subnets, as Docker's overlay: /24s */
+#define GLOBAL_POOL_SIZE 24
+#define CREATE_TRIES	 8
+
+/* "10.0.1.0/24" -> "10.0.1.0_24": one path element. */
+static char *ctl_subnet_key(const struct prefix *p)
+{
+	char buf[CIDR_STRLEN];
+
+	cidr_prefix_str(p, buf);
+	*strchr(buf, '/') = '_';
+	return xasprintf(KEY_SUBNETS "%s", buf);
+}
+
+/* The subnets taken in the cluster. */
+static int ctl_taken_subnets(struct etcd *e, struct prefix **ret, size_t *ret_n, struct berr **err)
+{
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0, k = 0;
+	struct prefix *out;
+	int r;
+
+	if ((r = etcd_get_prefix(e, KEY_SUBNETS, &kvs, &n, NULL, err)) < 0)
+		return r;
+	out = xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *s = xstrdup(kvs[i].key + strlen(KEY_SUBNETS));
+		char *us = strrchr(s, '_');
+
+		if (us)
+			*us = '/';
+		if (cidr_parse_prefix(s, &out[k], NULL) == 0)
+			k++;
+	}
+	etcd_kvs_free(kvs, n);
+	*ret = out;
+	*ret_n = k;
+	return 0;
+}
+
+static bool ctl_overlaps_any(const struct prefix *p, const struct prefix *taken, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cidr_overlaps(p, &taken[i]))
+			return true;
+	return false;
+}
+
+/* Subnets (the first free /24 of GLOBAL_POOL for an automatic one) and
+ * gateways (the first address) of net. */
+static int ctl_global_subnets(struct network *net, const struct prefix *taken, size_t n_taken,
+			      struct berr **err)
+{
+	struct prefix pool, cand;
+
+	cidr_parse_prefix(GLOBAL_POOL, &pool, NULL);
+	for (size_t i = 0; i < net->n_ipam; i++) {
+		struct net_ipam_config *ic = &net->ipam[i];
+
+		if (ic->auto_subnet) {
+			uint64_t count = 1ull << (GLOBAL_POOL_SIZE - pool.len), k;
+
+			if (ic->subnet.addr.family != AF_INET)
+				return berr_set(err, EINVAL,
+						"an IPv6 overlay network needs a --subnet");
+			for (k = 0; k < count; k++) {
+				cand.len = GLOBAL_POOL_SIZE;
+				cidr_at(&pool, k << (32 - GLOBAL_POOL_SIZE), &cand.addr);
+				if (!ctl_overlaps_any(&cand, taken, n_taken))
+					break;
+			}
+			if (k == count)
+				return berr_set(err, ENOSPC,
+						"could not find an available, non-overlapping "
+						"address pool for the overlay network");
+			ic->subnet = cand;
+		} else if (ctl_overlaps_any(&ic->subnet, taken, n_taken)) {
+			return berr_set(err, EPERM,
+					"Pool overlaps with other one on this address space");
+		}
+		for (size_t j = 0; j < i; j++)
+			if (cidr_overlaps(&ic->subnet, &net->ipam[j].subnet))
+				return berr_set(err, EPERM,
+						"Pool overlaps with other one on this address "
+						"space");
+		if (!ic->has_gateway) {
+			cidr_at(&ic->subnet, 1, &ic->gateway);
+			ic->has_gateway = true;
+		} else if (!cidr_contains(&ic->subnet, &ic->gateway)) {
+			return berr_set(err, EINVAL, "gateway is not in the subnet");
+		}
+	}
+	return 0;
+}
+
+/* The lowest VNI from OVERLAY_VNI_FIRST that no network has. */
+static int ctl_free_vni(struct etcd *e, uint32_t *ret, struct berr **err)
+{
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0;
+	uint32_t vni = OVERLAY_VNI_FIRST;
+	bool again = true;
+	int r;
+
+	if ((r = etcd_get_prefix(e, KEY_VNIS, &kvs, &n, NULL, err)) < 0)
+		return r;
+	while (again) {
+		again = false;
+		for (size_t i = 0; i < n; i++)
+			if (strtoul(kvs[i].key + strlen(KEY_VNIS), NULL, 10) == vni) {
+				vni++;
+				again = true;
+			}
+	}
+	etcd_kvs_free(kvs, n);
+	*ret = vni;
+	return 0;
+}
+
+static int ctl_key_exists(struct etcd *e, const char *key, struct berr **err)
+{
+	struct etcd_kv *kv = NULL;
+	int r = etcd_get(e, key, &kv, err);
+
+	etcd_kv_free(kv);
+	return r;
+}
+
+/* Reset what one try of a create decided. */
+static void ctl_global_reset(struct network *net, const bool *was_auto, const bool *had_gw)
+{
+	for (size_t i = 0; i < net->n_ipam; i++) {
+		if (was_auto[i])
+			net->ipam[i].subnet.len = 0;
+		net->ipam[i].has_gateway = had_gw[i];
+	}
+}
+
+/* One try: 1 made, 0 lost a race (try again), or an error. */
+static int ctl_global_try(struct ctl *ctl, struct network *net, uint32_t want_vni,
+			  struct berr **err)
+{
+	struct etcd *e = cluster_etcd(ctl->cluster);
+	_cleanup_free_ struct prefix *taken = NULL;
+	_cleanup_free_ char *net_key = NULL, *name_key = NULL, *vni_key = NULL, *value = NULL;
+	_cleanup_free_ char *vni_str = NULL;
+	char *subnet_keys[8] = {0};
+	struct etcd_cmp cmps[10];
+	struct etcd_op ops[11];
+	size_t n_taken = 0, nc = 0, no = 0;
+	uint32_t vni = want_vni;
+	json_t *obj;
+	int r;
+
+	if (net->n_ipam > ARRAY_SIZE(subnet_keys))
+		return berr_set(err, EINVAL, "too many subnets");
+	if ((r = ctl_taken_subnets(e, &taken, &n_taken, err)) < 0 ||
+	    (r = ctl_global_subnets(net, taken, n_taken, err)) < 0 ||
+	    (!vni && (r = ctl_free_vni(e, &vni, err)) < 0))
+		return r;
+	vni_str = xasprintf("%u", vni);
+	if (!net->options)
+		net->options = json_object();
+	json_object_set_new(net->options, OVERLAY_OPT_VNI, json_string(vni_str));
+	net_key = xasprintf(KEY_NETS "%s", net->id);
+	name_key = xasprintf(KEY_NAMES "%s", net->name);
+	vni_key = xasprintf(KEY_VNIS "%u", vni);
+	obj = net_to_store_json(net);
+	value = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(obj);
+	cmps[nc++] = (struct etcd_cmp){.key = name_key, .target = ETCD_CMP_CREATE};
+	cmps[nc++] = (struct etcd_cmp){.key = vni_key, .target = ETCD_CMP_CREATE};
+	ops[no++] = (struct etcd_op){ETCD_OP_PUT, net_key, value, strlen(value), 0};
+	ops[no++] = (struct etcd_op){ETCD_OP_PUT, name_key, net->id, strlen(net->id), 0};
+	ops[no++] = (struct etcd_op){ETCD_OP_PUT, vni_key, net->id, strlen(net->id), 0};
+	for (size_t i = 0; i < net->n_ipam; i++) {
+		subnet_keys[i] = ctl_subnet_key(&net->ipam[i].subnet);
+		cmps[nc++] = (struct etcd_cmp){.key = subnet_keys[i], .target = ETCD_CMP_CREATE};
+		ops[no++] =
+			(struct etcd_op){ETCD_OP_PUT, subnet_keys[i], net->id, strlen(net->id), 0};
+	}
+	r = etcd_txn(e, cmps, nc, ops, no, NULL, err);
+	for (size_t i = 0; i < ARRAY_SIZE(subnet_keys); i++)
+		free(subnet_keys[i]);
+	if (r != 0)
+		return r;
+	/* lost: a name or a VNI the user asked for that is taken is final */
+	if ((r = ctl_key_exists(e, name_key, err)) != 0)
+		return r < 0 ? r
+			     : berr_set(err, EEXIST, "network with name %s already exists",
+					net->name);
+	if (want_vni && (r = ctl_key_exists(e, vni_key, err)) != 0)
+		return r < 0 ? r : berr_set(err, EEXIST, "VXLAN id %u is in use", want_vni);
+	return 0;
+}
+
+int ctl_global_net_create(struct ctl *ctl, struct network *net, struct berr **err)
+{
+	bool was_auto[8], had_gw[8];
+	uint32_t want_vni;
+	int r;
+
+	if (!ctl->cluster || !cluster_lease(ctl->cluster))
+		return ctl->cluster ? cluster_unreachable(ctl->cluster, err)
+				    : berr_set(err, EAGAIN, "no cluster store");
+	if ((r = overlay_vni_option(net, &want_vni, err)) < 0)
+		return r;
+	for (size_t i = 0; i < net->n_ipam && i < ARRAY_SIZE(was_auto); i++) {
+		was_auto[i] = net->ipam[i].auto_subnet;
+		had_gw[i] = net->ipam[i].has_gateway;
+	}
+	for (int tries = 0; tries < CREATE_TRIES; tries++) {
+		r = ctl_global_try(ctl, net, want_vni, err);
+		if (r != 0)
+			break;
+		ctl_global_reset(net, was_auto, had_gw);
+	}
+	if (r == 0)
+		return berr_set(err, EAGAIN, "the cluster store is busy: try again");
+	if (r < 0)
+		return r;
+	ctl_net_insert(ctl, net);
+	log_info("network %s (%.12s, driver %s, VNI %s) created in the cluster", net->name, net->id,
+		 net->driver_name,
+		 json_string_value(json_object_get(net->options, OVERLAY_OPT_VNI)));
+	return 0;
+}
+
+int ctl_global_net_delete(struct ctl *ctl, struct network *net, struct berr **err)
+{
+	struct etcd *e;
+	_cleanup_free_ char *eps = xasprintf(KEY_EPS "%s/", net->id);
+	_cleanup_free_ char *net_key = xasprintf(KEY_NETS "%s", net->id);
+	_cleanup_free_ char *name_key = xasprintf(KEY_NAMES "%s", net->name);
+	const char *vni = json_string_value(json_object_get(net->options, OVERLAY_OPT_VNI));
+	_cleanup_free_ char *vni_key = xasprintf(KEY_VNIS "%s", vni ? vni : "0");
+	char *subnet_keys[8] = {0};
+	struct etcd_op ops[11];
+	struct etcd_cmp cmp = {
+		.key = net_key, .target = ETCD_CMP_CREATE, .result = ETCD_CMP_GREATER};
+	struct etcd_kv *kvs = NULL;
+	size_t n = 0, no = 0;
+	int r;
+
+	if (!ctl->cluster || !cluster_lease(ctl->cluster))
+		return ctl->cluster ? cluster_unreachable(ctl->cluster, err)
+				    : berr_set(err, EAGAIN, "no cluster store");
+	e = cluster_etcd(ctl->cluster);
+	/* endpoints on other hosts */
+	if ((r = etcd_get_prefix(e, eps, &kvs, &n, NULL, err)) < 0)
+		return r;
+	etcd_kvs_free(kvs, n);
+	if (n)
+		return berr_set(err, EPERM,
+				"error while removing network: network %s has active endpoints "
+				"on other hosts",
+				net->name);
+	ops[no++] = (struct etcd_op){ETCD_OP_DELETE, net_key, NULL, 0, 0};
+	ops[no++] = (struct etcd_op){ETCD_OP_DELETE, name_key, NULL, 0, 0};
+	ops[no++] = (struct etcd_op){ETCD_OP_DELETE, vni_key, NULL, 0, 0};
+	for (size_t i = 0; i < net->n_ipam && i < ARRAY_SIZE(subnet_keys); i++) {
+		subnet_keys[i] = ctl_subnet_key(&net->ipam[i].subnet);
+		ops[no++] = (struct etcd_op){ETCD_OP_DELETE, subnet_keys[i], NULL, 0, 0};
+	}
+	r = etcd_txn(e, &cmp, 1, ops, no, NULL, err);
+	for (size_t i = 0; i < ARRAY_SIZE(subnet_keys); i++)
+		free(subnet_keys[i]);
+	if (r < 0)
+		return r;
+	/* (r == 0: another host removed it first: gone either way) */
+	log_info("network %s (%.12s) deleted from the cluster", net->name, net->id);
+	ctl_net_remove(ctl, net);
+	net_free(net);
+	return 0;
+}
+
+static struct network *ctl_global_by_id(struct ctl *ctl, const char *id)
+{
+	for (size_t i = 0; i < ctl->n_nets; i++)
+		if (ctl->nets[i]->scope == NET_SCOPE_GLOBAL && streq(ctl->nets[i]->id, id))
+			return ctl->nets[i];
+	return NULL;
+}
+
+/* A network another node made (or this one, seen again). */
+static void ctl_global_upsert(struct ctl *ctl, const struct etcd_kv *kv)
+{
+	json_t *obj = json_loadb(kv->value, kv->value_len, 0, NULL);
+	struct network *net = NULL;
+	struct berr *e = NULL;
+
+	if (!obj || net_from_store_json(obj, &net, &e) < 0) {
+		log_warn("cluster store: %s: not a network (%s)", kv->key, berr_msg(e));
+		goto out;
+	}
+	if (ctl_global_by_id(ctl, net->id))
+		goto out; /* known (networks do not change once made) */
+	net->driver = driver_find(net->driver_name);
+	if (!net->driver || net->driver->scope != NET_SCOPE_GLOBAL) {
+		log_warn("cluster store: network %s: driver %s is not a global one", net->name,
+			 net->driver_name);
+		goto out;
+	}
+	net->scope = NET_SCOPE_GLOBAL;
+	ctl_net_insert(ctl, TAKE_PTR(net));
+	log_info("network %s (%.12s) appeared in the cluster", ctl->nets[ctl->n_nets - 1]->name,
+		 ctl->nets[ctl->n_nets - 1]->id);
+out:
+	net_free(net);
+	berr_free(e);
+	json_decref(obj);
+}
+
+static void ctl_global_gone(struct ctl *ctl, const char *id)
+{
+	struct network *net = ctl_global_by_id(ctl, id);
+
+	if (!net)
+		return;
+	log_info("network %s (%.12s) was removed from the cluster", net->name, net->id);
+	ctl_net_remove(ctl, net);
+	net_free(net);
+}
+
+void ctl_cluster_apply(void *arg, const struct cluster_event *ev)
+{
+	struct ctl *ctl = arg;
+	const size_t plen = strlen(KEY_NETS);
+
+	if (ev->type == ETCD_EVENT_RESYNC) {
+		/* the whole state: add what is new, drop what went */
+		for (size_t i = 0; i < ev->n_kvs; i++)
+			if (strprefix(ev->kvs[i].key, KEY_NETS))
+				ctl_global_upsert(ctl, &ev->kvs[i]);
+		for (size_t i = ctl->n_nets; i-- > 0;) {
+			struct network *net = ctl->nets[i];
+			_cleanup_free_ char *key = xasprintf(KEY_NETS "%s", net->id);
+			bool seen = false;
+
+			if (net->scope != NET_SCOPE_GLOBAL)
+				continue;
+			for (size_t k = 0; k < ev->n_kvs && !seen; k++)
+				seen = streq(ev->kvs[k].key, key);
+			if (!seen)
+				ctl_global_gone(ctl, net->id);
+		}
+		return;
+	}
+	if (!ev->kv || !strprefix(ev->kv->key, KEY_NETS) || strchr(ev->kv->key + plen, '/'))
+		return;
+	if (ev->type == ETCD_EVENT_PUT)
+		ctl_global_upsert(ctl, ev->kv);
+	else if (ev->type == ETCD_EVENT_DELETE)
+		ctl_global_gone(ctl, ev->kv->key + plen);
+}

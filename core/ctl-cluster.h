@@ -1,0 +1,23 @@
+/* ctl-cluster.h - the controller's global (overlay) networks, kept in the
+ * cluster store (see ctl-cluster.c for the keys).  Job thread. */
+#ifndef BERTH_CTL_CLUSTER_H
+#define BERTH_CTL_CLUSTER_H
+
+#include "core/berr.h"
+
+struct ctl;
+struct network;
+struct cluster_event;
+
+/* Make net (prepared and validated by the controller) in the cluster: its
+ * VNI, subnets and name reserved in one transaction; then in the model.
+ * EAGAIN when etcd is away, EEXIST for a taken name or VNI, EPERM for an
+ * overlapping subnet.  Does not free net on failure. */
+int ctl_global_net_create(struct ctl *ctl, struct network *net, struct berr **err);
+/* Remove it from the cluster (refused while another host has endpoints on
+ * it) and from the model; frees net. */
+int ctl_global_net_delete(struct ctl *ctl, struct network *net, struct berr **err);
+/* The cluster_apply_fn: what the watch saw, applied to the model. */
+void ctl_cluster_apply(void *arg, const struct cluster_event *ev);
+
+#endif

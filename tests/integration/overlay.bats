@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# overlay.bats - global (overlay) networks in a cluster of simulated hosts
+# sharing an etcd (cluster.bash): created on one host, seen on all; names,
+# VNIs and subnets unique across hosts, also when created at the same
+# moment; removal; etcd away and back; node records on leases.
+
+load helpers
+load cluster
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	busybox_build
+}
+
+setup() {
+	cluster_up 3
+}
+
+teardown() {
+	cluster_down
+}
+
+# net_field N NETWORK TEMPLATE
+net_field() {
+	on "$1" docker network inspect -f "$3" "$2"
+}
+
+@test "an overlay network made on h1 is seen on h2 and h3, global scope, the same VNI; removed on h2, gone everywhere" {
+	run on 1 docker network create -d overlay --subnet 10.77.0.0/24 ov
+	echo "$output"
+	[ "$status" -eq 0 ]
+	id=$output
+	vni=$(net_field 1 ov '{{index .Options "com.docker.network.driver.overlay.vxlanid_list"}}')
+	[ "$vni" -ge 4096 ]
+	for h in 1 2 3; do
+		for i in $(seq 1 50); do on "$h" docker network inspect ov >/dev/null 2>&1 && break; sleep 0.1; done
+		[ "$(net_field "$h" ov '{{.Id}} {{.Scope}} {{.Driver}}')" = "$id global overlay" ]
+		[ "$(net_field "$h" ov '{{index .Options "com.docker.network.driver.overlay.vxlanid_list"}}')" = "$vni" ]
+		[ "$(net_field "$h" ov '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}')" = "10.77.0.0/24 10.77.0.1" ]
+		run on "$h" docker network ls --filter driver=overlay --format '{{.Name}} {{.Scope}}'
+		[ "$output" = "ov global" ]
+	done
+	# an automatic subnet comes from 10.0.0.0/8, a /24
+	on 2 docker network create -d overlay auto >/dev/null
+	[ "$(net_field 2 auto '{{range .IPAM.Config}}{{.Subnet}}{{end}}')" = "10.0.0.0/24" ]
+	run etcdctl get --prefix /berth/v1/netnames/ --keys-only
+	[[ $output == *"/berth/v1/netnames/ov"* ]]
+	on 2 docker network rm ov >/dev/null
+	for h in 1 2 3; do
+		for i in $(seq 1 50); do on "$h" docker network inspect ov >/dev/null 2>&1 || break; sleep 0.1; done
+		run on "$h" docker network inspect ov
+		[ "$status" -ne 0 ]
+	done
+	run etcdctl get --prefix /berth/v1/ --keys-only
+	echo "$output"
+	[[ $output != *"netnames/ov"* ]]
+	[[ $output != *"10.77.0.0_24"* ]]
+	[[ $output != *"vnis/$vni"* ]]
+}
+
+@test "names, VNIs and subnets stay unique when two hosts create at the same moment" {
+	pids=()
+	for i in $(seq 1 8); do
+		on 1 docker network create -d overlay "a$i" >/dev/null &
+		pids+=($!)
+		on 2 docker network create -d overlay "b$i" >/dev/null &
+		pids+=($!)
+	done
+	# (not a bare wait: etcd and the daemons are background jobs too)
+	for p in "${pids[@]}"; do wait "$p"; done
+	# the same name from two hosts at once: one wins, the other is told
+	on 1 docker network create -d overlay same >"$TMP/o1" 2>&1 &
+	p1=$!
+	on 3 docker network create -d overlay same >"$TMP/o3" 2>&1 &
+	p3=$!
+	r1=0; r3=0
+	wait $p1 || r1=$?
+	wait $p3 || r3=$?
+	cat "$TMP/o1" "$TMP/o3"
+	[ $((r1 + r3)) -ne 0 ]
+	[ "$r1" -eq 0 ] || [ "$r3" -eq 0 ]
+	grep -q "network with name same already exists" "$TMP/o1" "$TMP/o3"
+	run etcdctl get --prefix /berth/v1/vnis/ --keys-only
+	[ "$(echo "$output" | grep -c vnis/)" -eq 17 ]
+	run etcdctl get --prefix /berth/v1/subnets/ --keys-only
+	[ "$(echo "$output" | grep -c subnets/)" -eq 17 ]
+	# every host sees the 17, with 17 different VNIs and subnets
+	for h in 1 2 3; do
+		for i in $(seq 1 50); do
+			[ "$(on "$h" docker network ls -q --filter driver=overlay | wc -l)" -eq 17 ] && break
+			sleep 0.1
+		done
+		run on "$h" docker network inspect -f '{{index .Options "com.docker.network.driver.overlay.vxlanid_list"}} {{range .IPAM.Config}}{{.Subnet}}{{end}}' $(on "$h" docker network ls -q --filter driver=overlay)
+		[ "$(echo "$output" | cut -d' ' -f1 | sort -u | wc -l)" -eq 17 ]
+		[ "$(echo "$output" | cut -d' ' -f2 | sort -u | wc -l)" -eq 17 ]
+	done
+	# a taken VNI or overlapping subnet asked for explicitly: refused
+	vni=$(net_field 1 a1 '{{index .Options "com.docker.network.driver.overlay.vxlanid_list"}}')
+	run on 2 docker network create -d overlay -o "com.docker.network.driver.overlay.vxlanid_list=$vni" dup
+	[ "$status" -ne 0 ]
+	[[ $output == *"VXLAN id $vni is in use"* ]]
+	sub=$(net_field 1 a1 '{{range .IPAM.Config}}{{.Subnet}}{{end}}')
+	run on 3 docker network create -d overlay --subnet "$sub" dup
+	[ "$status" -ne 0 ]
+	[[ $output == *"Pool overlaps"* ]]
+}
+
+@test "bad input: encrypted, a bad VNI; containers are refused clearly until the data path exists" {
+	run on 1 docker network create -d overlay -o encrypted sec
+	[ "$status" -ne 0 ]
+	[[ $output == *"encrypted overlay networks are not supported yet"* ]]
+	run on 1 docker network create -d overlay -o com.docker.network.driver.overlay.vxlanid_list=0 bad
+	[ "$status" -ne 0 ]
+	[[ $output == *"invalid VXLAN id"* ]]
+	run etcdctl get --prefix /berth/v1/netnames/ --keys-only
+	[ -z "$output" ]
+	on 1 docker network create -d overlay ov >/dev/null
+	on 1 docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
+	run on 1 api POST /containers/create '{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"ov"}}'
+	echo "$output"
+	[[ $output == *"not supported yet"* ]]
+}
+
+@test "etcd away: overlay operations fail clearly, local ones work; back: changes flow again without a restart" {
+	on 1 docker network create -d overlay before >/dev/null
+	etcd_stop
+	run on 1 docker network create -d overlay during
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"cluster store is unreachable"* ]] || [[ $output == *"etcd"* ]]
+	run on 2 docker network rm before
+	[ "$status" -ne 0 ]
+	on 2 docker network create local-ok >/dev/null
+	[ "$(on 2 docker network inspect -f '{{.Scope}}' local-ok)" = local ]
+	[ "$(on 3 docker network inspect -f '{{.Scope}}' before)" = global ]
+	etcd_start
+	for i in $(seq 1 100); do on 1 docker network create -d overlay after >/dev/null 2>&1 && break; sleep 0.1; done
+	for i in $(seq 1 100); do on 3 docker network inspect after >/dev/null 2>&1 && break; sleep 0.1; done
+	[ "$(on 3 docker network inspect -f '{{.Scope}}' after)" = global ]
+}
+
+@test "each host is a node on a lease: kept through a restart, gone after kill -9 and the lease's time" {
+	run etcdctl get --prefix /berth/v1/nodes/ --print-value-only
+	echo "$output"
+	[ "$(echo "$output" | grep -c '"Addr"')" -eq 3 ]
+	[[ $output == *'"Addr":"10.200.0.12"'* ]]
+	lease=$(cat "$TMP/h2/exec/cluster.lease")
+	host_stop 2
+	host_start 2
+	[ "$(cat "$TMP/h2/exec/cluster.lease")" = "$lease" ]
+	host_stop 3 KILL
+	for i in $(seq 1 150); do
+		[ "$(etcdctl get --prefix /berth/v1/nodes/ --keys-only | grep -c nodes/)" -eq 2 ] && break
+		sleep 0.1
+	done
+	run etcdctl get --prefix /berth/v1/nodes/ --print-value-only
+	[ "$(echo "$output" | grep -c '"Addr"')" -eq 2 ]
+	[[ $output != *"10.200.0.13"* ]]
+	# info says where the store is
+	run on 1 api GET /info
+	[ "$(echo "${lines[0]}" | python3 -c 'import json,sys; i=json.load(sys.stdin); print(i["ClusterStore"], i["ClusterAdvertise"])')" = "etcd://$ETCD_EP 10.200.0.11" ]
+}
