@@ -19,6 +19,7 @@
 #include "core/store.h"
 #include "core/util.h"
 #include "drivers/driver.h"
+#include "drivers/overlay.h"
 #include "runtime/image.h"
 
 #define CTL_KIND_NETWORKS "networks"
@@ -54,6 +55,7 @@ int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
 	}
 	ctl->cluster_store = cfg->cluster_store ? xstrdup(cfg->cluster_store) : NULL;
 	ctl->cluster_advertise = cfg->cluster_advertise ? xstrdup(cfg->cluster_advertise) : NULL;
+	overlay_configure(ctl->exec_root, ctl->cluster_advertise);
 	ctl->dnsc = dnsc_new(ctl->exec_root, cfg->log_level, ctl_dns_resync, ctl);
 	*ret = ctl;
 	return 0;

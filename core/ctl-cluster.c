@@ -6,6 +6,10 @@
  *   /berth/v1/vnis/<vni>           <id>
  *   /berth/v1/subnets/<a.b.c.d_n>  <id>: subnets do not overlap
  *   /berth/v1/nodes/<engine id>    each node, on its lease (core/cluster.c)
+ *   /berth/v1/ipam/<id>/<address>  <endpoint id>: an address taken, on the
+ *                                  lease of the node whose endpoint has it
+ *   /berth/v1/endpoints/<id>/<ep>  a running endpoint (node, VTEP, MAC,
+ *                                  addresses, name), on its node's lease
  *
  * A create is one transaction that holds only if the name, the VNI and the
  * subnets are all still free, so two hosts creating at the same moment
@@ -19,6 +23,7 @@
 #include "core/cluster.h"
 #include "core/controller.h"
 #include "core/ctl-cluster.h"
+#include "core/endpoint.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "drivers/driver.h"
@@ -29,6 +34,7 @@
 #define KEY_VNIS	 CLUSTER_PREFIX "vnis/"
 #define KEY_SUBNETS	 CLUSTER_PREFIX "subnets/"
 #define KEY_EPS		 CLUSTER_PREFIX "endpoints/"
+#define KEY_IPAM	 CLUSTER_PREFIX "ipam/"
 #define GLOBAL_POOL	 "10.0.0.0/8" /* automatic subnets, as Docker's overlay: /24s */
 #define GLOBAL_POOL_SIZE 24
 #define CREATE_TRIES	 8
@@ -260,13 +266,13 @@ int ctl_global_net_create(struct ctl *ctl, struct network *net, struct berr **er
 int ctl_global_net_delete(struct ctl *ctl, struct network *net, struct berr **err)
 {
 	struct etcd *e;
-	_cleanup_free_ char *eps = xasprintf(KEY_EPS "%s/", net->id);
+	_cleanup_free_ char *eps = xasprintf(KEY_IPAM "%s/", net->id);
 	_cleanup_free_ char *net_key = xasprintf(KEY_NETS "%s", net->id);
 	_cleanup_free_ char *name_key = xasprintf(KEY_NAMES "%s", net->name);
 	const char *vni = json_string_value(json_object_get(net->options, OVERLAY_OPT_VNI));
 	_cleanup_free_ char *vni_key = xasprintf(KEY_VNIS "%s", vni ? vni : "0");
 	char *subnet_keys[8] = {0};
-	struct etcd_op ops[11];
+	struct etcd_op ops[12];
 	struct etcd_cmp cmp = {
 		.key = net_key, .target = ETCD_CMP_CREATE, .result = ETCD_CMP_GREATER};
 	struct etcd_kv *kvs = NULL;
@@ -277,7 +283,7 @@ int ctl_global_net_delete(struct ctl *ctl, struct network *net, struct berr **er
 		return ctl->cluster ? cluster_unreachable(ctl->cluster, err)
 				    : berr_set(err, EAGAIN, "no cluster store");
 	e = cluster_etcd(ctl->cluster);
-	/* endpoints on other hosts */
+	/* endpoints on other hosts (running or not: their addresses) */
 	if ((r = etcd_get_prefix(e, eps, &kvs, &n, NULL, err)) < 0)
 		return r;
 	etcd_kvs_free(kvs, n);
@@ -287,6 +293,7 @@ int ctl_global_net_delete(struct ctl *ctl, struct network *net, struct berr **er
 				"on other hosts",
 				net->name);
 	ops[no++] = (struct etcd_op){ETCD_OP_DELETE, net_key, NULL, 0, 0};
+	ops[no++] = (struct etcd_op){ETCD_OP_DELETE_PREFIX, eps, NULL, 0, 0};
 	ops[no++] = (struct etcd_op){ETCD_OP_DELETE, name_key, NULL, 0, 0};
 	ops[no++] = (struct etcd_op){ETCD_OP_DELETE, vni_key, NULL, 0, 0};
 	for (size_t i = 0; i < net->n_ipam && i < ARRAY_SIZE(subnet_keys); i++) {
@@ -300,6 +307,8 @@ int ctl_global_net_delete(struct ctl *ctl, struct network *net, struct berr **er
 		return r;
 	/* (r == 0: another host removed it first: gone either way) */
 	log_info("network %s (%.12s) deleted from the cluster", net->name, net->id);
+	if (net->driver->network_delete)
+		net->driver->network_delete(net, NULL);
 	ctl_net_remove(ctl, net);
 	net_free(net);
 	return 0;
@@ -349,9 +358,13 @@ static void ctl_global_gone(struct ctl *ctl, const char *id)
 	if (!net)
 		return;
 	log_info("network %s (%.12s) was removed from the cluster", net->name, net->id);
+	if (net->driver->network_delete)
+		net->driver->network_delete(net, NULL);
 	ctl_net_remove(ctl, net);
 	net_free(net);
 }
+
+static void ctl_global_peer(struct ctl *ctl, const struct etcd_kv *kv, bool put);
 
 void ctl_cluster_apply(void *arg, const struct cluster_event *ev)
 {
@@ -375,6 +388,13 @@ void ctl_cluster_apply(void *arg, const struct cluster_event *ev)
 			if (!seen)
 				ctl_global_gone(ctl, net->id);
 		}
+		for (size_t i = 0; i < ev->n_kvs; i++)
+			if (strprefix(ev->kvs[i].key, KEY_EPS))
+				ctl_global_peer(ctl, &ev->kvs[i], true);
+		return;
+	}
+	if (ev->kv && strprefix(ev->kv->key, KEY_EPS)) {
+		ctl_global_peer(ctl, ev->kv, ev->type == ETCD_EVENT_PUT);
 		return;
 	}
 	if (!ev->kv || !strprefix(ev->kv->key, KEY_NETS) || strchr(ev->kv->key + plen, '/'))
@@ -383,4 +403,175 @@ void ctl_cluster_apply(void *arg, const struct cluster_event *ev)
 		ctl_global_upsert(ctl, ev->kv);
 	else if (ev->type == ETCD_EVENT_DELETE)
 		ctl_global_gone(ctl, ev->kv->key + plen);
+}
+
+/* --- endpoints of global networks --- */
+
+static char *ctl_ipam_key(const struct network *net, const struct ipaddr *a)
+{
+	char buf[CIDR_STRLEN];
+
+	return xasprintf(KEY_IPAM "%s/%s", net->id, cidr_addr_str(a, buf));
+}
+
+int ctl_global_ep_addr(struct ctl *ctl, struct network *net, struct endpoint *ep, int family,
+		       const struct ipaddr *want, struct berr **err)
+{
+	struct net_ipam_config *ic = NULL;
+	_cleanup_free_ char *prefix = xasprintf(KEY_IPAM "%s/", net->id);
+	struct etcd_kv *kvs = NULL;
+	struct etcd *e;
+	struct ipaddr got;
+	int64_t lease;
+	size_t n = 0;
+	uint64_t last;
+	int r = 0;
+
+	for (size_t i = 0; i < net->n_ipam && !ic; i++)
+		if (net->ipam[i].subnet.addr.family == family)
+			ic = &net->ipam[i];
+	if (!ic)
+		return 0;
+	if (!ctl->cluster || !(lease = cluster_lease(ctl->cluster)))
+		return ctl->cluster ? cluster_unreachable(ctl->cluster, err)
+				    : berr_set(err, EAGAIN, "no cluster store");
+	e = cluster_etcd(ctl->cluster);
+	if (want) {
+		_cleanup_free_ char *key = ctl_ipam_key(net, want);
+		char buf[CIDR_STRLEN];
+
+		if ((r = etcd_create(e, key, ep->id, strlen(ep->id), lease, NULL, err)) < 0)
+			return r;
+		if (r == 0)
+			return berr_set(err, EEXIST, "Address already in use: %s on network %s",
+					cidr_addr_str(want, buf), net->name);
+		got = *want;
+	} else {
+		if ((r = etcd_get_prefix(e, prefix, &kvs, &n, NULL, err)) < 0)
+			return r;
+		last = cidr_last_offset(&ic->subnet);
+		r = 0;
+		/* the first free one after the gateway (IPv4: not the broadcast) */
+		for (uint64_t off = 1; off < last + (family == AF_INET6) && r == 0; off++) {
+			_cleanup_free_ char *key = NULL;
+			bool taken = false;
+
+			if (cidr_at(&ic->subnet, off, &got) < 0)
+				break;
+			if (ic->has_gateway && cidr_addr_eq(&got, &ic->gateway))
+				continue;
+			key = ctl_ipam_key(net, &got);
+			for (size_t i = 0; i < n && !taken; i++)
+				taken = streq(kvs[i].key, key);
+			if (!taken &&
+			    (r = etcd_create(e, key, ep->id, strlen(ep->id), lease, NULL, err)) < 0)
+				break;
+		}
+		etcd_kvs_free(kvs, n);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return berr_set(err, ENOSPC, "no available IPv%c addresses on network %s",
+					family == AF_INET ? '4' : '6', net->name);
+	}
+	if (family == AF_INET) {
+		ep->addr4 = got;
+		ep->plen4 = ic->subnet.len;
+		ep->has4 = true;
+	} else {
+		ep->addr6 = got;
+		ep->plen6 = ic->subnet.len;
+		ep->has6 = true;
+	}
+	return 0;
+}
+
+void ctl_global_ep_release(struct ctl *ctl, struct network *net, struct endpoint *ep)
+{
+	struct berr *e = NULL;
+
+	if (!ctl->cluster)
+		return;
+	for (int f = 0; f < 2; f++) {
+		bool has = f ? ep->has6 : ep->has4;
+		_cleanup_free_ char *key =
+			has ? ctl_ipam_key(net, f ? &ep->addr6 : &ep->addr4) : NULL;
+
+		if (key && etcd_delete(cluster_etcd(ctl->cluster), key, &e) < 0) {
+			log_warn("network %s: address of endpoint %.12s not released: %s",
+				 net->name, ep->id, berr_msg(e));
+			berr_free(e);
+			e = NULL;
+		}
+	}
+}
+
+int ctl_global_ep_publish(struct ctl *ctl, struct network *net, struct endpoint *ep, bool up,
+			  struct berr **err)
+{
+	_cleanup_free_ char *key = xasprintf(KEY_EPS "%s/%s", net->id, ep->id);
+	_cleanup_free_ char *value = NULL;
+	char a4[CIDR_STRLEN], a6[CIDR_STRLEN], mac[18];
+	int64_t lease;
+	json_t *obj;
+	int r;
+
+	if (!ctl->cluster)
+		return 0;
+	if (!up) {
+		r = etcd_delete(cluster_etcd(ctl->cluster), key, err);
+		return r < 0 ? r : 0;
+	}
+	if (!(lease = cluster_lease(ctl->cluster)))
+		return cluster_unreachable(ctl->cluster, err);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ep->mac[0], ep->mac[1],
+		 ep->mac[2], ep->mac[3], ep->mac[4], ep->mac[5]);
+	obj = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s}", "Node", cluster_node_id(ctl->cluster),
+			"VTEP", cluster_advertise(ctl->cluster), "MAC", mac, "IPv4",
+			ep->has4 ? cidr_addr_str(&ep->addr4, a4) : NULL, "IPv6",
+			ep->has6 ? cidr_addr_str(&ep->addr6, a6) : NULL, "Name",
+			ep->ctr_name ? ep->ctr_name : "");
+	value = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(obj);
+	r = etcd_put(cluster_etcd(ctl->cluster), key, value, strlen(value), lease, NULL, err);
+	return r < 0 ? r : 0;
+}
+
+/* endpoints/<net>/<ep>: a peer of the driver, unless it is this node's. */
+static void ctl_global_peer(struct ctl *ctl, const struct etcd_kv *kv, bool put)
+{
+	_cleanup_free_ char *rest = xstrdup(kv->key + strlen(KEY_EPS));
+	char *slash = strchr(rest, '/');
+	struct network *net;
+	json_t *obj = NULL;
+	struct berr *e = NULL;
+
+	if (!slash)
+		return;
+	*slash = 0;
+	net = ctl_global_by_id(ctl, rest);
+	if (!net || !net->driver->peer_set)
+		return;
+	if (!put) {
+		net->driver->peer_del(net, slash + 1);
+		return;
+	}
+	obj = json_loadb(kv->value, kv->value_len, 0, NULL);
+	if (obj && !streq(json_string_value(json_object_get(obj, "Node")),
+			  cluster_node_id(ctl->cluster))) {
+		struct net_peer p = {.id = slash + 1};
+		const char *v4 = json_string_value(json_object_get(obj, "IPv4"));
+		const char *mac = json_string_value(json_object_get(obj, "MAC"));
+		const char *vtep = json_string_value(json_object_get(obj, "VTEP"));
+
+		if (mac && vtep && ep_mac_parse(mac, p.mac, NULL) == 0 &&
+		    cidr_parse_addr(vtep, &p.vtep, NULL) == 0) {
+			p.has4 = v4 && cidr_parse_addr(v4, &p.addr4, NULL) == 0;
+			if (net->driver->peer_set(net, &p, &e) < 0)
+				log_warn("network %s: peer %.12s: %s", net->name, p.id,
+					 berr_msg(e));
+		}
+	}
+	berr_free(e);
+	json_decref(obj);
 }

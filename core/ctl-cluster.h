@@ -3,6 +3,8 @@
 #ifndef BERTH_CTL_CLUSTER_H
 #define BERTH_CTL_CLUSTER_H
 
+#include <stdbool.h>
+
 #include "core/berr.h"
 
 struct ctl;
@@ -17,6 +19,20 @@ int ctl_global_net_create(struct ctl *ctl, struct network *net, struct berr **er
 /* Remove it from the cluster (refused while another host has endpoints on
  * it) and from the model; frees net. */
 int ctl_global_net_delete(struct ctl *ctl, struct network *net, struct berr **err);
+struct endpoint;
+struct ipaddr;
+
+/* An address of family for ep on global net: want (checked by the caller
+ * against the subnet) or the first free one, taken in the cluster on this
+ * node's lease (EEXIST when want is taken). */
+int ctl_global_ep_addr(struct ctl *ctl, struct network *net, struct endpoint *ep, int family,
+		       const struct ipaddr *want, struct berr **err);
+/* Give ep's addresses back (failures are logged). */
+void ctl_global_ep_release(struct ctl *ctl, struct network *net, struct endpoint *ep);
+/* Tell the other hosts that ep runs here (up) or no longer does. */
+int ctl_global_ep_publish(struct ctl *ctl, struct network *net, struct endpoint *ep, bool up,
+			  struct berr **err);
+
 /* The cluster_apply_fn: what the watch saw, applied to the model. */
 void ctl_cluster_apply(void *arg, const struct cluster_event *ev);
 

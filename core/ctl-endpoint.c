@@ -18,6 +18,7 @@
 #include "core/container.h"
 #include "core/controller.h"
 #include "core/ctl-container.h"
+#include "core/ctl-cluster.h"
 #include "core/ctl-endpoint.h"
 #include "core/dns-client.h"
 #include "core/endpoint.h"
@@ -119,6 +120,11 @@ static void ctl_ep_release_addrs(struct ctl *ctl, struct network *net, struct en
 	struct net_ipam_config *c4 = ctl_net_ipam(net, AF_INET);
 	struct net_ipam_config *c6 = ctl_net_ipam(net, AF_INET6);
 
+	if (net->scope == NET_SCOPE_GLOBAL) {
+		ctl_global_ep_release(ctl, net, ep);
+		ep->has4 = ep->has6 = false;
+		return;
+	}
 	if (ep->has4 && c4)
 		ctl->ipam->driver->address_release(ctl->ipam, c4->pool_id, &ep->addr4, NULL);
 	if (ep->has6 && c6)
@@ -157,6 +163,15 @@ static int ctl_ep_addr(struct ctl *ctl, struct network *net, struct endpoint *ep
 	bool has_want = ep_config_addr(ep->config, family, &want) == 1;
 	int r;
 
+	if (net->scope == NET_SCOPE_GLOBAL) {
+		/* addresses of the cluster (their subnets are not the local IPAM's) */
+		for (size_t i = 0; i < net->n_ipam && !ic; i++)
+			if (net->ipam[i].subnet.addr.family == family)
+				ic = &net->ipam[i];
+		if (has_want && (r = ctl_ep_check_static(net, ic, &want, err)) < 0)
+			return r;
+		return ctl_global_ep_addr(ctl, net, ep, family, has_want ? &want : NULL, err);
+	}
 	if (has_want && (r = ctl_ep_check_static(net, ic, &want, err)) < 0)
 		return r;
 	if (!ic)
@@ -200,13 +215,6 @@ static int ctl_ep_check_net(struct network *net, struct berr **err)
 				"to host network");
 	if (net->config_only)
 		return berr_set(err, EPERM, "cannot attach to config-only network %s", net->name);
-	/* global networks have no data path yet: refused before anything is
-	 * allocated (goes with the overlay's VXLAN data path) */
-	if (net->scope == NET_SCOPE_GLOBAL)
-		return berr_set(err, EPERM,
-				"network %s: containers on overlay networks are not supported yet "
-				"(the VXLAN data path is still being built)",
-				net->name);
 	return 0;
 }
 
@@ -400,7 +408,9 @@ static bool ctl_ep_has_gateway(struct ctl *ctl, const struct endpoint *ep)
 {
 	struct network *net = ctl_net_by_id(ctl, ep->net_id);
 
-	if (!net || net->internal || !ep->has4)
+	/* (an overlay's gateway address leads nowhere: its way out will be a
+	 * local bridge beside it, as Docker's docker_gwbridge) */
+	if (!net || net->internal || !ep->has4 || net->scope == NET_SCOPE_GLOBAL)
 		return false;
 	for (size_t i = 0; i < net->n_ipam; i++)
 		if (net->ipam[i].subnet.addr.family == AF_INET && net->ipam[i].has_gateway)
@@ -487,6 +497,13 @@ static int ctl_ep_join(struct ctl *ctl, struct endpoint *ep, struct sandbox *sb,
 	ctl_ep_ifname(ep, eps, n);
 	if (net->driver->join && (r = net->driver->join(net, ep, sb, err)) < 0)
 		return r;
+	/* the other hosts learn where it is */
+	if (net->scope == NET_SCOPE_GLOBAL &&
+	    (r = ctl_global_ep_publish(ctl, net, ep, true, err)) < 0) {
+		if (net->driver->leave)
+			net->driver->leave(net, ep, sb, NULL);
+		return r;
+	}
 	pthread_rwlock_wrlock(&ctl->lock);
 	ep->joined = true;
 	pthread_rwlock_unlock(&ctl->lock);
@@ -498,6 +515,12 @@ static void ctl_ep_leave(struct ctl *ctl, struct endpoint *ep, struct sandbox *s
 	struct network *net = ctl_net_by_id(ctl, ep->net_id);
 	struct berr *e = NULL;
 
+	if (net && net->scope == NET_SCOPE_GLOBAL &&
+	    ctl_global_ep_publish(ctl, net, ep, false, &e) < 0)
+		log_warn("endpoint %.12s: the other hosts are not told it left: %s", ep->id,
+			 berr_msg(e));
+	berr_free(e);
+	e = NULL;
 	if (net && net->driver->leave && net->driver->leave(net, ep, sb, &e) < 0)
 		log_warn("endpoint %.12s: leave: %s", ep->id, berr_msg(e));
 	berr_free(e);

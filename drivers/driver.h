@@ -9,12 +9,23 @@
 #define BERTH_DRIVER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/berr.h"
 #include "core/network.h"
 
 struct endpoint;
 struct sandbox;
+
+/* An endpoint of a global network on another host, as the cluster store
+ * says: the overlay's forwarding and neighbour entries are made from it. */
+struct net_peer {
+	const char *id; /* the endpoint's */
+	uint8_t mac[6];
+	bool has4;
+	struct ipaddr addr4;
+	struct ipaddr vtep; /* its host's underlay address */
+};
 
 struct net_driver {
 	const char *name;
@@ -51,6 +62,11 @@ struct net_driver {
 	 * been restored: bring shared kernel state (the firewall) in line with
 	 * them, removing what is stale. */
 	int (*restore_done)(struct berr **err);
+	/* Global networks: an endpoint on another host appeared (or changed) /
+	 * went.  Kept by the driver and programmed while it has a data path
+	 * for net on this host. */
+	int (*peer_set)(struct network *net, const struct net_peer *peer, struct berr **err);
+	void (*peer_del)(struct network *net, const char *peer_id);
 };
 
 /* Call every built-in driver's restore_done; failures are logged. */

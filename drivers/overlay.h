@@ -12,6 +12,12 @@
 #define OVERLAY_VNI_FIRST 4096 /* allocated from here up, as Docker does */
 #define OVERLAY_VNI_MAX	  16777215u
 
+#define OVERLAY_PORT 4789 /* VXLAN's UDP port (IANA) */
+
+/* Where the overlays' namespaces go (<exec_root>/overlay/) and this host's
+ * underlay address (the VXLAN devices' source). */
+void overlay_configure(const char *exec_root, const char *advertise);
+
 /* The VNI the user asked for with -o OVERLAY_OPT_VNI, or 0. */
 int overlay_vni_option(const struct network *net, uint32_t *ret, struct berr **err);
 

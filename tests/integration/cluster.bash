@@ -120,7 +120,9 @@ cluster_down() {
 			sed 's/^/# /' "$f" | tail -40 >&3
 			bad=1
 		fi
-		for f in "$TMP/h$i/exec/netns/"*; do [ -e "$f" ] && umount "$f" 2>/dev/null; done
+		for f in "$TMP/h$i/exec/netns/"* "$TMP/h$i/exec/overlay/"*; do
+			[ -e "$f" ] && umount "$f" 2>/dev/null
+		done
 		ip netns del "$CL-h$i" 2>/dev/null
 	done
 	etcd_stop
