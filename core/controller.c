@@ -22,8 +22,6 @@
 #include "drivers/overlay.h"
 #include "runtime/image.h"
 
-#define CTL_KIND_NETWORKS "networks"
-
 static const char *const ctl_predefined[] = {"bridge", "host", "none"};
 
 int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
@@ -56,6 +54,7 @@ int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
 	ctl->cluster_store = cfg->cluster_store ? xstrdup(cfg->cluster_store) : NULL;
 	ctl->cluster_advertise = cfg->cluster_advertise ? xstrdup(cfg->cluster_advertise) : NULL;
 	overlay_configure(ctl->exec_root, ctl->cluster_advertise);
+	ctl->remote_dns = json_object();
 	ctl->dnsc = dnsc_new(ctl->exec_root, cfg->log_level, ctl_dns_resync, ctl);
 	*ret = ctl;
 	return 0;
@@ -81,6 +80,7 @@ void ctl_free(struct ctl *ctl)
 		free(ctl->dns[i]);
 	free(ctl->dns);
 	dnsc_free(ctl->dnsc);
+	json_decref(ctl->remote_dns);
 	free(ctl->cluster_store);
 	free(ctl->cluster_advertise);
 	ctl_containers_free(ctl);
@@ -543,6 +543,9 @@ static int ctl_load_network(const char *key, json_t *obj, void *data, struct ber
 		net_free(net);
 		return 0;
 	}
+	/* a global network's copy: the cluster's resync confirms or drops it */
+	if (net->driver->scope == NET_SCOPE_GLOBAL)
+		net->scope = NET_SCOPE_GLOBAL;
 	if (net->driver->network_restore && net->driver->network_restore(net, &e) < 0) {
 		log_error("network %s: cannot restore: %s", net->name, berr_msg(e));
 		berr_free(e);

@@ -22,6 +22,10 @@ struct endpoint;
 
 struct cluster;
 
+/* The local store's kind for networks (global ones are copies of the
+ * cluster's, so that a restart finds them even while etcd is away). */
+#define CTL_KIND_NETWORKS "networks"
+
 struct ctl_config {
 	const char *root;
 	const char *exec_root;
@@ -54,6 +58,7 @@ struct ctl {
 	struct dnsc *dnsc;	 /* the embedded DNS (dns-client.h) */
 	char *cluster_store;	 /* --cluster-store, or NULL: no global networks */
 	struct cluster *cluster; /* set by the daemon once the jobs run; NULL before */
+	json_t *remote_dns;	 /* endpoint id -> berth-dns set of another host's endpoint */
 	char *cluster_advertise;
 	struct container **ctrs; /* see ctl-container.c */
 	size_t n_ctrs, cap_ctrs;

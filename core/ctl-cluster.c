@@ -23,8 +23,10 @@
 #include "core/cluster.h"
 #include "core/controller.h"
 #include "core/ctl-cluster.h"
+#include "core/dns-client.h"
 #include "core/endpoint.h"
 #include "core/log.h"
+#include "core/store.h"
 #include "core/util.h"
 #include "drivers/driver.h"
 #include "drivers/overlay.h"
@@ -231,6 +233,19 @@ static int ctl_global_try(struct ctl *ctl, struct network *net, uint32_t want_vn
 	return 0;
 }
 
+/* The local copy of a global network (see CTL_KIND_NETWORKS). */
+static void ctl_global_cache(struct ctl *ctl, const struct network *net, bool keep)
+{
+	struct berr *e = NULL;
+	json_t *obj = keep ? net_to_store_json(net) : NULL;
+
+	if ((keep ? store_put(ctl->store, CTL_KIND_NETWORKS, net->id, obj, &e)
+		  : store_del(ctl->store, CTL_KIND_NETWORKS, net->id, &e)) < 0)
+		log_warn("network %s: local copy: %s", net->name, berr_msg(e));
+	berr_free(e);
+	json_decref(obj);
+}
+
 int ctl_global_net_create(struct ctl *ctl, struct network *net, struct berr **err)
 {
 	bool was_auto[8], had_gw[8];
@@ -257,6 +272,7 @@ int ctl_global_net_create(struct ctl *ctl, struct network *net, struct berr **er
 	if (r < 0)
 		return r;
 	ctl_net_insert(ctl, net);
+	ctl_global_cache(ctl, net, true);
 	log_info("network %s (%.12s, driver %s, VNI %s) created in the cluster", net->name, net->id,
 		 net->driver_name,
 		 json_string_value(json_object_get(net->options, OVERLAY_OPT_VNI)));
@@ -309,6 +325,7 @@ int ctl_global_net_delete(struct ctl *ctl, struct network *net, struct berr **er
 	log_info("network %s (%.12s) deleted from the cluster", net->name, net->id);
 	if (net->driver->network_delete)
 		net->driver->network_delete(net, NULL);
+	ctl_global_cache(ctl, net, false);
 	ctl_net_remove(ctl, net);
 	net_free(net);
 	return 0;
@@ -342,6 +359,7 @@ static void ctl_global_upsert(struct ctl *ctl, const struct etcd_kv *kv)
 		goto out;
 	}
 	net->scope = NET_SCOPE_GLOBAL;
+	ctl_global_cache(ctl, net, true);
 	ctl_net_insert(ctl, TAKE_PTR(net));
 	log_info("network %s (%.12s) appeared in the cluster", ctl->nets[ctl->n_nets - 1]->name,
 		 ctl->nets[ctl->n_nets - 1]->id);
@@ -360,6 +378,7 @@ static void ctl_global_gone(struct ctl *ctl, const char *id)
 	log_info("network %s (%.12s) was removed from the cluster", net->name, net->id);
 	if (net->driver->network_delete)
 		net->driver->network_delete(net, NULL);
+	ctl_global_cache(ctl, net, false);
 	ctl_net_remove(ctl, net);
 	net_free(net);
 }
@@ -526,15 +545,53 @@ int ctl_global_ep_publish(struct ctl *ctl, struct network *net, struct endpoint 
 		return cluster_unreachable(ctl->cluster, err);
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ep->mac[0], ep->mac[1],
 		 ep->mac[2], ep->mac[3], ep->mac[4], ep->mac[5]);
-	obj = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s}", "Node", cluster_node_id(ctl->cluster),
-			"VTEP", cluster_advertise(ctl->cluster), "MAC", mac, "IPv4",
-			ep->has4 ? cidr_addr_str(&ep->addr4, a4) : NULL, "IPv6",
+	obj = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:O?}", "Node",
+			cluster_node_id(ctl->cluster), "VTEP", cluster_advertise(ctl->cluster),
+			"MAC", mac, "IPv4", ep->has4 ? cidr_addr_str(&ep->addr4, a4) : NULL, "IPv6",
 			ep->has6 ? cidr_addr_str(&ep->addr6, a6) : NULL, "Name",
-			ep->ctr_name ? ep->ctr_name : "");
+			ep->ctr_name ? ep->ctr_name : "", "Container", ep->ctr_id, "Aliases",
+			json_object_get(ep->config, "Aliases"));
 	value = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(obj);
 	r = etcd_put(cluster_etcd(ctl->cluster), key, value, strlen(value), lease, NULL, err);
 	return r < 0 ? r : 0;
+}
+
+/* The names of another host's endpoint (obj, its record) in the embedded
+ * DNS of this one, or no more (obj NULL). */
+static void ctl_remote_dns(struct ctl *ctl, struct network *net, const char *ep_id, json_t *obj)
+{
+	_cleanup_free_ char *ctr = xasprintf("remote:%s", ep_id);
+	const char *name = json_string_value(json_object_get(obj, "Name"));
+	const char *cid = json_string_value(json_object_get(obj, "Container"));
+	json_t *set, *aliases = json_array(), *a;
+	struct berr *e = NULL;
+	size_t i;
+
+	if (cid && strlen(cid) >= 12)
+		json_array_append_new(aliases, json_stringn(cid, 12));
+	json_array_foreach (json_object_get(obj, "Aliases"), i, a)
+		if (json_is_string(a))
+			json_array_append(aliases, a);
+	if (obj && name && *name) {
+		set = json_pack(
+			"{s:s, s:[s], s:[{s:s, s:s, s:s, s:s, s:O, s:O?, s:O?}], s:[], s:b}", "ctr",
+			ctr, "nets", net->id, "endpoints", "id", ep_id, "net_id", net->id,
+			"net_name", net->name, "name", name, "aliases", aliases, "ipv4",
+			json_object_get(obj, "IPv4"), "ipv6", json_object_get(obj, "IPv6"),
+			"upstreams", "remote", 1);
+		json_object_set(ctl->remote_dns, ep_id, set);
+	} else {
+		set = json_pack("{s:s, s:[], s:[], s:[], s:b}", "ctr", ctr, "nets", "endpoints",
+				"upstreams", "remote", 1);
+		json_object_del(ctl->remote_dns, ep_id);
+	}
+	json_decref(aliases);
+	if (set && dnsc_set(ctl->dnsc, set, NULL, &e) < 0)
+		log_warn("network %s: the names of endpoint %.12s: %s", net->name, ep_id,
+			 berr_msg(e));
+	berr_free(e);
+	json_decref(set);
 }
 
 /* endpoints/<net>/<ep>: a peer of the driver, unless it is this node's. */
@@ -554,6 +611,7 @@ static void ctl_global_peer(struct ctl *ctl, const struct etcd_kv *kv, bool put)
 		return;
 	if (!put) {
 		net->driver->peer_del(net, slash + 1);
+		ctl_remote_dns(ctl, net, slash + 1, NULL);
 		return;
 	}
 	obj = json_loadb(kv->value, kv->value_len, 0, NULL);
@@ -570,8 +628,52 @@ static void ctl_global_peer(struct ctl *ctl, const struct etcd_kv *kv, bool put)
 			if (net->driver->peer_set(net, &p, &e) < 0)
 				log_warn("network %s: peer %.12s: %s", net->name, p.id,
 					 berr_msg(e));
+			ctl_remote_dns(ctl, net, p.id, obj);
 		}
 	}
 	berr_free(e);
 	json_decref(obj);
+}
+
+void ctl_cluster_lease(void *arg, int64_t lease)
+{
+	struct ctl *ctl = arg;
+
+	(void)lease;
+	/* a new lease (the old one ran out while etcd or this node was away):
+	 * this node's addresses and running endpoints are claimed again */
+	for (size_t i = 0; i < ctl->n_eps; i++) {
+		struct endpoint *ep = ctl->eps[i];
+		struct network *net = ctl_global_by_id(ctl, ep->net_id);
+		struct berr *e = NULL;
+
+		if (!net)
+			continue;
+		for (int f = 0; f < 2; f++) {
+			bool has = f ? ep->has6 : ep->has4;
+			_cleanup_free_ char *key =
+				has ? ctl_ipam_key(net, f ? &ep->addr6 : &ep->addr4) : NULL;
+			int64_t l = cluster_lease(ctl->cluster);
+			struct etcd_kv *kv = NULL;
+			int r;
+
+			if (!key)
+				continue;
+			r = etcd_create(cluster_etcd(ctl->cluster), key, ep->id, strlen(ep->id), l,
+					&kv, &e);
+			if (r == 0 && kv && !streq(kv->value, ep->id))
+				log_error("network %s: address %s of %s was taken by another host "
+					  "while this one was away",
+					  net->name, key + strlen(KEY_IPAM), ep->ctr_name);
+			else if (r == 0)
+				etcd_put(cluster_etcd(ctl->cluster), key, ep->id, strlen(ep->id), l,
+					 NULL, NULL);
+			etcd_kv_free(kv);
+			berr_free(e);
+			e = NULL;
+		}
+		if (ep->joined && ctl_global_ep_publish(ctl, net, ep, true, &e) < 0)
+			log_warn("endpoint %.12s: not published again: %s", ep->id, berr_msg(e));
+		berr_free(e);
+	}
 }

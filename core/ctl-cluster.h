@@ -4,6 +4,7 @@
 #define BERTH_CTL_CLUSTER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/berr.h"
 
@@ -32,6 +33,10 @@ void ctl_global_ep_release(struct ctl *ctl, struct network *net, struct endpoint
 /* Tell the other hosts that ep runs here (up) or no longer does. */
 int ctl_global_ep_publish(struct ctl *ctl, struct network *net, struct endpoint *ep, bool up,
 			  struct berr **err);
+
+/* The cluster_lease_fn: this node's addresses and endpoints claimed again
+ * on a new lease. */
+void ctl_cluster_lease(void *arg, int64_t lease);
 
 /* The cluster_apply_fn: what the watch saw, applied to the model. */
 void ctl_cluster_apply(void *arg, const struct cluster_event *ev);

@@ -667,8 +667,15 @@ int ctl_dns_resync(void *arg, struct berr **err)
 	struct ctl *ctl = arg;
 
 	(void)err;
+	const char *key;
+	json_t *set;
+
 	for (size_t i = 0; i < ctl->n_ctrs; i++)
 		ctl_sandbox_dns_update(ctl, ctl->ctrs[i]);
+	/* and the containers of other hosts on global networks */
+	json_object_foreach (ctl->remote_dns, key, set)
+		if (dnsc_set(ctl->dnsc, set, NULL, err) < 0)
+			return -EPIPE;
 	return 0;
 }
 

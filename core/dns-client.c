@@ -380,7 +380,10 @@ static int dnsc_sockets(const char *netns, int fds[2], struct berr **err)
 
 int dnsc_set(struct dnsc *d, json_t *set, const char *netns, struct berr **err)
 {
-	bool withdraw = json_array_size(json_object_get(set, "nets")) == 0;
+	/* records of another host's container do not start berth-dns (a
+	 * resync gives them when it starts) */
+	bool withdraw = json_array_size(json_object_get(set, "nets")) == 0 ||
+			json_is_true(json_object_get(set, "remote"));
 	_cleanup_json_ json_t *req = json_deep_copy(set);
 	_cleanup_json_ json_t *reply = NULL;
 	int r, fds[2] = {-1, -1};

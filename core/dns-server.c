@@ -70,6 +70,7 @@ struct dctr {
 	size_t n_fwd;		  /* its queries in flight */
 	struct event *tcp_resume; /* the listener after a pause (EMFILE) */
 	unsigned gen;		  /* the sync that last set it */
+	bool remote;		  /* records only (a container on another host): no sandbox */
 	struct dctr *next;
 };
 
@@ -103,6 +104,7 @@ struct dsrv {
 	struct dns_table *table;
 	struct dctr *ctrs;
 	size_t n_ctrs;
+	size_t n_remote; /* of them, records only */
 	unsigned gen;
 	char *sock_path;
 	int listen_fd;
@@ -619,6 +621,7 @@ static void dsrv_ctr_remove(struct dsrv *s, struct dctr *ctr)
 			break;
 		}
 	s->n_ctrs--;
+	s->n_remote -= ctr->remote;
 	for (size_t i = 0; ctr->ep_ids && ctr->ep_ids[i]; i++)
 		dns_table_remove_endpoint(s->table, ctr->ep_ids[i]);
 	dsrv_ctr_close_sockets(ctr);
@@ -751,6 +754,10 @@ static int dsrv_set(struct dsrv *s, json_t *req, int *fds, size_t n_fds, json_t 
 		s->n_ctrs++;
 	}
 	ctr->gen = s->gen;
+	if (json_is_true(json_object_get(req, "remote")) != ctr->remote) {
+		ctr->remote = !ctr->remote;
+		s->n_remote += ctr->remote ? 1 : (size_t)-1;
+	}
 	/* the records: the old ones out, the new ones in */
 	for (i = 0; ctr->ep_ids && ctr->ep_ids[i]; i++)
 		dns_table_remove_endpoint(s->table, ctr->ep_ids[i]);
@@ -773,7 +780,7 @@ static int dsrv_set(struct dsrv *s, json_t *req, int *fds, size_t n_fds, json_t 
 		fds[0] = fds[1] = -1;
 		log_debug("container %.12s: serving its sandbox", id);
 	}
-	json_object_set_new(reply, "need_sockets", json_boolean(ctr->udp_fd < 0));
+	json_object_set_new(reply, "need_sockets", json_boolean(!ctr->remote && ctr->udp_fd < 0));
 	return 0;
 }
 
@@ -795,7 +802,7 @@ static void dsrv_stop(struct dsrv *s)
 
 static void dsrv_maybe_exit(struct dsrv *s)
 {
-	if (s->ctl_fd < 0 && s->n_ctrs == 0) {
+	if (s->ctl_fd < 0 && s->n_ctrs == s->n_remote) {
 		log_info("berthd is gone and no sandbox is left: exiting");
 		dsrv_stop(s);
 	}

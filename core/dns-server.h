@@ -19,10 +19,13 @@
  *    "endpoints":[{"id","net_id","net_name","name","aliases":[...],
  *                  "ipv4","ipv6"}]} its records; with 0 or 2 fds (UDP, TCP)
  *                                   -> {"ok":true,"need_sockets":bool}
- *                                   "nets":[] removes the container
+ *                                   "nets":[] removes the container;
+ *                                   "remote":true: records only (an
+ *                                   endpoint on another host), no sockets
  *   {"op":"sync-end"}               containers not set since sync-begin go
  *
- * berth-dns exits when berthd has hung up and no sandbox is left. */
+ * berth-dns exits when berthd has hung up and no sandbox is left (records
+ * only do not keep it). */
 #ifndef BERTH_DNS_SERVER_H
 #define BERTH_DNS_SERVER_H
 

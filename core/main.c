@@ -214,6 +214,7 @@ static int daemon_start(struct daemon *d, struct berr **err)
 			.exec_root = d->cfg.exec_root,
 			.jobq = d->api.jobq,
 			.apply = ctl_cluster_apply,
+			.lease_changed = ctl_cluster_lease,
 			.arg = d->ctl,
 		};
 

@@ -142,7 +142,10 @@ static int ov_peer_inside(void *arg, struct berr **err)
 	int r;
 
 	if (!op->add) {
-		nl_fdb_del(op->ov->vxlan, p->mac, &p->vtep, NULL);
+		static const uint8_t none[6];
+
+		if (memcmp(p->mac, none, 6) != 0) /* (zero: the neighbour entry only) */
+			nl_fdb_del(op->ov->vxlan, p->mac, &p->vtep, NULL);
 		if (p->has4)
 			nl_neigh_del(op->ov->vxlan, &p->addr4, NULL);
 		return 0;
@@ -157,6 +160,9 @@ static int ov_peer_program(struct ov_net *ov, const struct ov_peer *p, bool add,
 {
 	struct ov_peer_op op = {ov, p, add};
 
+	/* (a namespace a previous berthd made is taken over as it is) */
+	if (!ov->up && access(ov->netns, F_OK) == 0)
+		ov->up = true;
 	if (!ov->up)
 		return 0;
 	return sb_netns_run(ov->netns, ov_peer_inside, &op, err);
@@ -359,9 +365,31 @@ static int overlay_peer_set(struct network *net, const struct net_peer *peer, st
 	for (size_t i = 0; i < ov->n_peers && !p; i++)
 		if (streq(ov->peers[i].id, peer->id))
 			p = &ov->peers[i];
-	if (p)
-		ov_peer_program(ov, p, false, NULL); /* moved: the old entries go */
-	else {
+	if (p) {
+		struct ov_peer old = *p;
+		bool same_mac = memcmp(old.mac, peer->mac, 6) == 0;
+		int r;
+
+		if (same_mac && old.has4 == peer->has4 && cidr_addr_eq(&old.vtep, &peer->vtep) &&
+		    (!old.has4 || cidr_addr_eq(&old.addr4, &peer->addr4)))
+			return 0; /* the same again (its host published it anew) */
+		/* moved: the new entries replace the old ones in place (no
+		 * window without them); what the new ones do not cover goes */
+		memcpy(p->mac, peer->mac, 6);
+		p->has4 = peer->has4;
+		p->addr4 = peer->addr4;
+		p->vtep = peer->vtep;
+		r = ov_peer_program(ov, p, true, err);
+		if (!same_mac ||
+		    (old.has4 && (!peer->has4 || !cidr_addr_eq(&old.addr4, &peer->addr4)))) {
+			old.has4 = old.has4 &&
+				   (!peer->has4 || !cidr_addr_eq(&old.addr4, &peer->addr4));
+			if (same_mac) /* only the neighbour entry is stale */
+				memset(old.mac, 0, 6);
+			ov_peer_program(ov, &old, false, NULL);
+		}
+		return r;
+	} else {
 		ov->peers = xrealloc(ov->peers, (ov->n_peers + 1) * sizeof(*ov->peers));
 		p = &ov->peers[ov->n_peers++];
 		*p = (struct ov_peer){.id = xstrdup(peer->id)};

@@ -111,9 +111,24 @@ cluster_up() {
 
 # cluster_down: everything cluster_up made; 1 if a sanitizer spoke
 cluster_down() {
-	local bad=0 i f
+	local bad=0 i f id p
 	for i in $(seq 1 "${CL_HOSTS:-0}"); do
+		# containers outlive berthd: removed through it while it runs
+		if [ -n "$(eval echo "\${HOST_PID_$i:-}")" ]; then
+			for id in $(curl -s --unix-socket "$TMP/h$i/exec/berth.sock" \
+				"http://localhost/containers/json?all=1" |
+				python3 -c 'import json,sys; print(" ".join(c["Id"] for c in json.load(sys.stdin)))' 2>/dev/null); do
+				curl -s --unix-socket "$TMP/h$i/exec/berth.sock" -X DELETE \
+					"http://localhost/containers/$id?force=1" >/dev/null
+			done
+		fi
 		host_stop "$i"
+		# what a killed host left: its containers' processes, berth-dns
+		for f in /sys/fs/cgroup/*/"$CL-h$i"/*/cgroup.procs /sys/fs/cgroup/"$CL-h$i"/*/cgroup.procs; do
+			[ -f "$f" ] && xargs -r kill -KILL <"$f" 2>/dev/null
+		done
+		p=$(cat "$TMP/h$i/exec/dns.pid" 2>/dev/null || true)
+		[ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = berth-dns ] && kill -KILL "$p"
 		f=$TMP/h$i/berthd.log
 		if [ -f "$f" ] && grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$f"; then
 			echo "# sanitizer report in $f:" >&3
@@ -124,6 +139,10 @@ cluster_down() {
 			[ -e "$f" ] && umount "$f" 2>/dev/null
 		done
 		ip netns del "$CL-h$i" 2>/dev/null
+		sleep 0.1
+		for f in /sys/fs/cgroup/*/"$CL-h$i" /sys/fs/cgroup/"$CL-h$i"; do
+			[ -d "$f" ] && find "$f" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
 	done
 	etcd_stop
 	ip netns del "$CL-infra" 2>/dev/null

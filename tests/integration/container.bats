@@ -164,7 +164,8 @@ teardown() {
 		[ "$output" = true ]
 	fi
 	docker run -d --network none --name flaky --restart on-failure:2 busybox sh -c 'exit 5'
-	for i in $(seq 1 100); do
+	# (up to 30 s: the restarts' back-off stretches on a loaded machine)
+	for i in $(seq 1 300); do
 		[ "$(docker inspect -f '{{.RestartCount}} {{.State.Status}}' flaky)" = "2 exited" ] && break
 		sleep 0.1
 	done

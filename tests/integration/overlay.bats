@@ -135,6 +135,12 @@ net_field() {
 	on 1 docker exec c1a ping -c1 -W2 "$ip3"
 	ip1=$(on 1 docker inspect -f '{{.NetworkSettings.Networks.ov.IPAddress}}' c1b)
 	on 3 docker exec c3a ping -c1 -W2 "$ip1"
+	# names: every host's embedded DNS answers for the containers of all
+	on 1 docker exec c1a ping -c1 -W2 c2a
+	run on 1 docker exec c1a nslookup c3b.ov
+	[[ $output == *"Address: $ip3"* ]]
+	run on 3 docker exec c3a nslookup c1b
+	[[ $output == *"Address: $ip1"* ]]
 	# MTU: underlay 1500 - 50 on the container's interface; the largest DF
 	# ping passes, one byte more does not
 	[ "$(on 1 docker exec c1a cat /sys/class/net/eth0/mtu)" = 1450 ]
@@ -155,9 +161,57 @@ net_field() {
 	on 2 docker rm -f c2a >/dev/null
 	run on 3 docker exec c3a ping -c1 -W1 "$ip2"
 	[ "$status" -ne 0 ]
+	run on 3 docker exec c3a nslookup c2a
+	[[ $output != *"Address: $ip2"* ]]
+	# a host that dies (berthd killed, its namespace gone): after its lease,
+	# the others drop its containers' forwarding entries and its addresses
+	mac3=$(on 3 docker inspect -f '{{.NetworkSettings.Networks.ov.MacAddress}}' c3b)
+	ov1=$(ls -d "$TMP"/h2/exec/overlay/*)
+	nsenter --net="$ov1" bridge fdb show | grep -q "$mac3"
+	host_stop 3 KILL
+	for f in "$TMP"/h3/exec/netns/* "$TMP"/h3/exec/overlay/*; do umount "$f" 2>/dev/null || true; done
+	ip netns pids "$CL-h3" | xargs -r kill -9
+	ip netns del "$CL-h3"
+	for i in $(seq 1 200); do
+		nsenter --net="$ov1" bridge fdb show | grep -q "$mac3" || break
+		sleep 0.1
+	done
+	run nsenter --net="$ov1" bridge fdb show
+	[[ $output != *"$mac3"* ]]
+	run etcdctl get --prefix "/berth/v1/ipam/" --keys-only
+	[[ $output != *"$ip3"* ]]
 	on 2 docker rm -f c2b >/dev/null
-	on 3 docker rm -f c3a c3b >/dev/null
 	on 1 docker network rm ov
+}
+
+@test "berthd restarted with overlay containers running: no ping lost, and later changes still reach it" {
+	on 1 docker network create -d overlay --subnet 10.89.0.0/24 ov >/dev/null
+	for h in 1 2; do
+		on "$h" docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
+		for i in $(seq 1 50); do on "$h" docker network inspect ov >/dev/null 2>&1 && break; sleep 0.1; done
+	done
+	on 1 docker run -d --name ca --network ov busybox sleep 600 >/dev/null
+	on 2 docker run -d --name cb --network ov busybox sleep 600 >/dev/null
+	ipa=$(on 1 docker inspect -f '{{.NetworkSettings.Networks.ov.IPAddress}}' ca)
+	key=$(on 2 docker inspect -f '{{.NetworkSettings.SandboxKey}}' cb)
+	# 30 pings over 3 s while h1's berthd stops and starts again
+	nsenter --net="$key" ping -c 30 -i 0.1 -W 1 "$ipa" >"$TMP/ping" 2>&1 &
+	pp=$!
+	sleep 0.5
+	host_stop 1
+	host_start 1
+	wait "$pp" || true
+	cat "$TMP/ping"
+	grep -q "30 packets transmitted, 30 received" "$TMP/ping"
+	# the restarted host still knows its container and the network
+	[ "$(on 1 docker inspect -f '{{.NetworkSettings.Networks.ov.IPAddress}}' ca)" = "$ipa" ]
+	# a container started elsewhere after the restart is reachable from a
+	on 2 docker run -d --name cc --network ov busybox sleep 600 >/dev/null
+	ipc=$(on 2 docker inspect -f '{{.NetworkSettings.Networks.ov.IPAddress}}' cc)
+	for i in $(seq 1 30); do on 1 docker exec ca ping -c1 -W1 "$ipc" >/dev/null 2>&1 && break; sleep 0.1; done
+	on 1 docker exec ca ping -c1 -W2 "$ipc"
+	on 1 docker rm -f ca >/dev/null
+	on 2 docker rm -f cb cc >/dev/null
 }
 
 @test "bad input: encrypted, a bad VNI" {
