@@ -215,6 +215,12 @@ static int ctl_ep_check_net(struct network *net, struct berr **err)
 				"to host network");
 	if (net->config_only)
 		return berr_set(err, EPERM, "cannot attach to config-only network %s", net->name);
+	/* Docker's rule: containers (not services) need --attachable */
+	if (net->scope == NET_SCOPE_GLOBAL && !net->attachable)
+		return berr_set(err, EPERM,
+				"Could not attach to network %s: network %s not manually "
+				"attachable (create it with --attachable)",
+				net->name, net->name);
 	return 0;
 }
 

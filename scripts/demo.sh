@@ -15,10 +15,17 @@
 #                                                   └─ up0      198.51.100.2/24, default via .1
 #                                                        │ veth
 #                                     ns berth-demo-out: down0 198.51.100.1/24
-#                                       ("outside": busybox httpd whose CGI echoes the client)
+#                                       ("outside": busybox httpd whose CGI echoes the client,
+#                                        dnsmasq, and etcd for the overlay part)
+#                                                        │ veth (198.51.101.1/24, routed)
+#                                     ns berth-demo-h2: up1 198.51.101.2/24, a second berthd
+#
+# The last part restarts the first berthd with --cluster-store and runs an
+# overlay network across the two hosts (VXLAN over the routed underlay).
 #
 # Nothing touches the machine's own network namespace: 198.51.100.0/24 is
-# TEST-NET-2 and lives only in these two namespaces.
+# TEST-NET-2 and 198.51.101.0/24 is next to it; both live only in these
+# namespaces.
 set -euo pipefail
 : "${BERTH_BIN:=$(cd "$(dirname "$0")/.." && pwd)/build}"
 DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
@@ -28,7 +35,9 @@ HOST_IP=198.51.100.2 OUT_IP=198.51.100.1
 TMP=$(mktemp -d /tmp/berth-demo.XXXXXX)
 SOCK=$TMP/exec/berth.sock
 export BERTH_HOST=unix://$SOCK DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$TMP/docker
-pid='' out_pid='' dns_pid=''
+pid='' out_pid='' dns_pid='' pid2='' etcd_pid=''
+H2=$NS-h2 H2_IP=198.51.101.2 OUT2_IP=198.51.101.1
+SOCK2=$TMP/h2/exec/berth.sock
 
 cleanup() {
 	local rc=$? f p
@@ -41,7 +50,15 @@ cleanup() {
 	if [ -n "$pid" ] && [ -S "$SOCK" ]; then
 		"$BERTH_BIN/berth" ps -aq 2>/dev/null | xargs -r "$BERTH_BIN/berth" rm -f >/dev/null 2>&1
 	fi
+	if [ -n "$pid2" ] && [ -S "$SOCK2" ]; then
+		BERTH_HOST=unix://$SOCK2 "$BERTH_BIN/berth" ps -aq 2>/dev/null |
+			BERTH_HOST=unix://$SOCK2 xargs -r "$BERTH_BIN/berth" rm -f >/dev/null 2>&1
+	fi
 	if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+	if [ -n "$pid2" ]; then kill -TERM "$pid2" 2>/dev/null; wait "$pid2" 2>/dev/null; fi
+	if [ -n "$etcd_pid" ]; then kill -TERM "$etcd_pid" 2>/dev/null; wait "$etcd_pid" 2>/dev/null; fi
+	p=$(cat "$TMP/h2/exec/dns.pid" 2>/dev/null)
+	[ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = berth-dns ] && kill -TERM "$p"
 	if [ -n "$out_pid" ]; then kill -TERM "$out_pid" 2>/dev/null; wait "$out_pid" 2>/dev/null; fi
 	if [ -n "$dns_pid" ]; then kill -TERM "$dns_pid" 2>/dev/null; wait "$dns_pid" 2>/dev/null; fi
 	# berth-dns goes by itself once berthd and the sandboxes are gone
@@ -57,17 +74,21 @@ cleanup() {
 	for f in /sys/fs/cgroup/*/"$NS"/*/cgroup.procs /sys/fs/cgroup/"$NS"/*/cgroup.procs; do
 		[ -f "$f" ] && xargs -r kill -KILL <"$f" 2>/dev/null
 	done
-	for f in "$TMP"/exec/netns/*; do
+	for f in "$TMP"/exec/netns/* "$TMP"/exec/overlay/* "$TMP"/h2/exec/netns/* "$TMP"/h2/exec/overlay/*; do
 		[ -e "$f" ] && umount "$f" 2>/dev/null
 	done
+	for f in /sys/fs/cgroup/*/"$H2"/*/cgroup.procs /sys/fs/cgroup/"$H2"/*/cgroup.procs; do
+		[ -f "$f" ] && xargs -r kill -KILL <"$f" 2>/dev/null
+	done
+	ip netns del "$H2" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	ip netns del "$OUT" 2>/dev/null
 	sleep 0.1 # killed processes leave their cgroups
-	for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do
+	for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS" /sys/fs/cgroup/*/"$H2" /sys/fs/cgroup/"$H2"; do
 		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	rm -rf "$TMP"
-	if ip netns list | grep -qE "^$NS(-out)?( |$)"; then
+	if ip netns list | grep -qE "^$NS(-out|-h2)?( |$)"; then
 		echo "demo: FAILED: namespace left behind:"
 		ip netns list | grep -E "^$NS"
 		exit 1
@@ -138,7 +159,7 @@ get_sh() {
 start_berthd() {
 	nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --root "$TMP/root" \
 		--exec-root "$TMP/exec" --cgroup-parent "$NS" --resolv-conf "$TMP/resolv.conf" \
-		>>"$TMP/berthd.log" 2>&1 &
+		"$@" >>"$TMP/berthd.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 100); do
 		curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null && return 0
@@ -357,6 +378,59 @@ say "disconnect: c2 leaves frontend and no longer reaches c3, nor knows its name
 run berth network disconnect frontend c2
 blocked berth exec c2 ping -c1 -W1 "$ip3"
 blocked berth exec c2 ping -c1 -W1 c3
+
+say "an overlay network across two hosts, its control plane in etcd"
+# a second host, $H2, routed to the first through the outside namespace,
+# which also runs etcd
+ip netns add "$H2"
+ip -n "$H2" link set lo up
+ip -n "$H2" link add up1 type veth peer name down1 netns "$OUT"
+ip -n "$H2" addr add "$H2_IP/24" dev up1
+ip -n "$H2" link set up1 up
+ip -n "$OUT" addr add "$OUT2_IP/24" dev down1
+ip -n "$OUT" link set down1 up
+ip -n "$H2" route add default via "$OUT2_IP"
+ip netns exec "$OUT" sysctl -qw net.ipv4.ip_forward=1
+nsenter --net="/run/netns/$OUT" etcd --name demo --data-dir "$TMP/etcd" \
+	--listen-client-urls "http://$OUT_IP:2379,http://$OUT2_IP:2379" \
+	--advertise-client-urls "http://$OUT_IP:2379" --listen-peer-urls http://127.0.0.1:2380 \
+	--initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster demo=http://127.0.0.1:2380 \
+	--heartbeat-interval 10 --election-timeout 100 </dev/null >"$TMP/etcd.log" 2>&1 &
+etcd_pid=$!
+for _ in $(seq 1 100); do
+	ip netns exec "$OUT" curl -sf "http://$OUT_IP:2379/health" 2>/dev/null | grep -q true && break
+	sleep 0.1
+done
+echo "host 2: $H2 ($H2_IP, routed via $OUT_IP's namespace); etcd at $OUT_IP:2379 (pid $etcd_pid)"
+mkdir -p "$TMP/h2"
+nsenter --net="/run/netns/$H2" "$BERTH_BIN/berthd" --root "$TMP/h2/root" --exec-root "$TMP/h2/exec" \
+	--cgroup-parent "$H2" --resolv-conf "$TMP/resolv.conf" --cluster-store "etcd://$OUT2_IP:2379" \
+	--cluster-advertise "$H2_IP" >>"$TMP/h2/berthd.log" 2>&1 &
+pid2=$!
+for _ in $(seq 1 100); do
+	curl -sf --unix-socket "$SOCK2" http://localhost/_ping >/dev/null && break
+	sleep 0.05
+done
+echo "host 1: berthd restarted as a node of the cluster"
+kill -TERM "$pid"; wait "$pid" || true
+start_berthd --cluster-store "etcd://$OUT_IP:2379" --cluster-advertise "$HOST_IP"
+h2() { BERTH_HOST=unix://$SOCK2 "$@"; }
+run berth network create -d overlay --attachable --subnet 10.30.0.0/24 ov
+for _ in $(seq 1 50); do h2 berth network inspect ov >/dev/null 2>&1 && break; sleep 0.1; done
+get h2 berth network ls --filter driver=overlay --format '{{.Name}} {{.Scope}}'
+expect "host 2 sees it, scope global" "$got" "ov global"
+run h2 berth import "$TMP/busybox.tar" busybox:latest
+run h2 berth run -d --name far --network ov busybox sleep 600
+run berth run -d --name near --network ov busybox sleep 600
+get berth exec near ping -c1 -W2 far
+expect "near (host 1) pings far (host 2) by name, over VXLAN" "$got" "PING far (10.30.0.*)*1 packets received*"
+get berth exec near cat /sys/class/net/eth0/mtu
+expect "the overlay's MTU is the underlay's less 50" "$got" 1450
+run berth rm -f near
+run h2 berth rm -f far
+run berth network rm ov
+get h2 berth network ls --filter driver=overlay -q
+expect "removed on host 1, gone on host 2" "$got" ""
 
 say "clean up: containers, then networks; nothing is left behind"
 run berth rm -f c1 c2 c3 web client inner

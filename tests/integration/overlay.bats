@@ -106,7 +106,7 @@ net_field() {
 }
 
 @test "containers on h1, h2 and h3 reach each other across hosts over VXLAN; MTU 1450 end to end; removal refused while used" {
-	on 1 docker network create -d overlay --subnet 10.88.0.0/24 ov >/dev/null
+	on 1 docker network create -d overlay --attachable --subnet 10.88.0.0/24 ov >/dev/null
 	for h in 1 2 3; do
 		on "$h" docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
 		for i in $(seq 1 50); do on "$h" docker network inspect ov >/dev/null 2>&1 && break; sleep 0.1; done
@@ -185,7 +185,7 @@ net_field() {
 }
 
 @test "berthd restarted with overlay containers running: no ping lost, and later changes still reach it" {
-	on 1 docker network create -d overlay --subnet 10.89.0.0/24 ov >/dev/null
+	on 1 docker network create -d overlay --attachable --subnet 10.89.0.0/24 ov >/dev/null
 	for h in 1 2; do
 		on "$h" docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
 		for i in $(seq 1 50); do on "$h" docker network inspect ov >/dev/null 2>&1 && break; sleep 0.1; done
@@ -222,6 +222,14 @@ net_field() {
 	[ "$status" -ne 0 ]
 	[[ $output == *"invalid VXLAN id"* ]]
 	run etcdctl get --prefix /berth/v1/netnames/ --keys-only
+	[ -z "$output" ]
+	# containers need --attachable, as in Docker
+	on 1 docker network create -d overlay closed >/dev/null
+	on 1 docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
+	run on 1 docker run --rm --network closed busybox true
+	[ "$status" -ne 0 ]
+	[[ $output == *"not manually attachable"* ]]
+	run etcdctl get --prefix /berth/v1/ipam/ --keys-only
 	[ -z "$output" ]
 }
 
