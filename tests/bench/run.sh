@@ -13,6 +13,8 @@
 #           $NS-fl: kernel-floor (bridges kfbr0, kfbr1; libnl, no berthd)
 #   part 3  dnsbench.sh: the embedded DNS resolver beside aardvark-dns and
 #           dnsmasq (its own namespaces and berthd #3)
+#   part 4  overlaybench.sh: an overlay across two simulated hosts and etcd
+#           (tests/integration/cluster.bash) against its underlay
 #
 # Environment (defaults): ROUNDS (50 network rounds, 30 lifecycles), LEVELS
 # (1,100,500 ctrbench), CONNECT_LEVELS (1,100,500), CONNECT_ROUNDS (30),
@@ -230,6 +232,9 @@ echo "== after the run: $before links in $BR (lo, up0 and the bridges berthd kee
 
 # --- part 3: name lookups (dnsbench.sh makes its namespaces and berthd) ----
 run dnsbench "$here/dnsbench.sh" "$TMP/busybox.tar"
+
+# --- part 4: the overlay (overlaybench.sh makes its hosts, etcd, berthds) ----
+run overlaybench "$here/overlaybench.sh" "$TMP/busybox.tar"
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "errors (not timings): ${failed[*]}"
 	exit 1
