@@ -369,6 +369,29 @@ out:
 	json_decref(obj);
 }
 
+/* The names of other hosts' endpoints on net, out of berth-dns. */
+static void ctl_remote_forget(struct ctl *ctl, const struct network *net)
+{
+	json_t *gone = json_array(), *set, *id;
+	const char *key;
+	size_t i;
+
+	json_object_foreach (ctl->remote_dns, key, set)
+		if (streq(json_string_value(json_array_get(json_object_get(set, "nets"), 0)),
+			  net->id))
+			json_array_append_new(gone, json_string(key));
+	json_array_foreach (gone, i, id) {
+		_cleanup_free_ char *ctr = xasprintf("remote:%s", json_string_value(id));
+		json_t *withdraw = json_pack("{s:s, s:[], s:[], s:[], s:b}", "ctr", ctr, "nets",
+					     "endpoints", "upstreams", "remote", 1);
+
+		dnsc_set(ctl->dnsc, withdraw, NULL, NULL);
+		json_decref(withdraw);
+		json_object_del(ctl->remote_dns, json_string_value(id));
+	}
+	json_decref(gone);
+}
+
 static void ctl_global_gone(struct ctl *ctl, const char *id)
 {
 	struct network *net = ctl_global_by_id(ctl, id);
@@ -376,6 +399,7 @@ static void ctl_global_gone(struct ctl *ctl, const char *id)
 	if (!net)
 		return;
 	log_info("network %s (%.12s) was removed from the cluster", net->name, net->id);
+	ctl_remote_forget(ctl, net);
 	if (net->driver->network_delete)
 		net->driver->network_delete(net, NULL);
 	ctl_global_cache(ctl, net, false);
@@ -384,6 +408,33 @@ static void ctl_global_gone(struct ctl *ctl, const char *id)
 }
 
 static void ctl_global_peer(struct ctl *ctl, const struct etcd_kv *kv, bool put);
+
+/* After a RESYNC: other hosts' endpoints that went while the watch could
+ * not see it (etcd compacted that history) go here too. */
+static void ctl_global_prune_peers(struct ctl *ctl, const struct cluster_event *ev)
+{
+	json_t *gone = json_array(), *set, *id;
+	const char *key;
+	size_t i;
+
+	json_object_foreach (ctl->remote_dns, key, set) {
+		const char *net_id =
+			json_string_value(json_array_get(json_object_get(set, "nets"), 0));
+		_cleanup_free_ char *want = xasprintf(KEY_EPS "%s/%s", net_id ? net_id : "", key);
+		bool seen = false;
+
+		for (size_t k = 0; k < ev->n_kvs && !seen; k++)
+			seen = streq(ev->kvs[k].key, want);
+		if (!seen)
+			json_array_append_new(gone, json_string(want));
+	}
+	json_array_foreach (gone, i, id) {
+		struct etcd_kv kv = {.key = (char *)json_string_value(id)};
+
+		ctl_global_peer(ctl, &kv, false);
+	}
+	json_decref(gone);
+}
 
 void ctl_cluster_apply(void *arg, const struct cluster_event *ev)
 {
@@ -410,6 +461,7 @@ void ctl_cluster_apply(void *arg, const struct cluster_event *ev)
 		for (size_t i = 0; i < ev->n_kvs; i++)
 			if (strprefix(ev->kvs[i].key, KEY_EPS))
 				ctl_global_peer(ctl, &ev->kvs[i], true);
+		ctl_global_prune_peers(ctl, ev);
 		return;
 	}
 	if (ev->kv && strprefix(ev->kv->key, KEY_EPS)) {
