@@ -6,6 +6,7 @@
 
 #include "core/api.h"
 #include "core/controller.h"
+#include "core/ctl-cluster.h"
 #include "core/ctl-container.h"
 #include "core/ctl-endpoint.h"
 #include "core/events.h"
@@ -106,9 +107,12 @@ static void api_net_inspect(struct api *api, struct http_req *req, char **params
 			berr_set(&err, ENOENT, "network %s not found", params[0]);
 		else {
 			json_t *ctrs = ctl_network_containers_json(api->ctl, net);
+			json_t *peers = ctl_network_peers_json(api->ctl, net);
 
 			obj = net_to_json(net, ctrs);
 			json_decref(ctrs);
+			if (peers)
+				json_object_set_new(obj, "Peers", peers);
 		}
 	}
 	ctl_read_unlock(api->ctl);

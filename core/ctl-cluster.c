@@ -387,7 +387,9 @@ static void ctl_remote_forget(struct ctl *ctl, const struct network *net)
 
 		dnsc_set(ctl->dnsc, withdraw, NULL, NULL);
 		json_decref(withdraw);
+		pthread_rwlock_wrlock(&ctl->lock);
 		json_object_del(ctl->remote_dns, json_string_value(id));
+		pthread_rwlock_unlock(&ctl->lock);
 	}
 	json_decref(gone);
 }
@@ -626,17 +628,24 @@ static void ctl_remote_dns(struct ctl *ctl, struct network *net, const char *ep_
 		if (json_is_string(a))
 			json_array_append(aliases, a);
 	if (obj && name && *name) {
-		set = json_pack(
-			"{s:s, s:[s], s:[{s:s, s:s, s:s, s:s, s:O, s:O?, s:O?}], s:[], s:b}", "ctr",
-			ctr, "nets", net->id, "endpoints", "id", ep_id, "net_id", net->id,
-			"net_name", net->name, "name", name, "aliases", aliases, "ipv4",
-			json_object_get(obj, "IPv4"), "ipv6", json_object_get(obj, "IPv6"),
-			"upstreams", "remote", 1);
+		/* (node and vtep are for network inspect's Peers; berth-dns
+		 * reads neither) */
+		set = json_pack("{s:s, s:[s], s:[{s:s, s:s, s:s, s:s, s:O, s:O?, s:O?}], s:[], s:b,"
+				" s:O?, s:O?}",
+				"ctr", ctr, "nets", net->id, "endpoints", "id", ep_id, "net_id",
+				net->id, "net_name", net->name, "name", name, "aliases", aliases,
+				"ipv4", json_object_get(obj, "IPv4"), "ipv6",
+				json_object_get(obj, "IPv6"), "upstreams", "remote", 1, "node",
+				json_object_get(obj, "Node"), "vtep", json_object_get(obj, "VTEP"));
+		pthread_rwlock_wrlock(&ctl->lock);
 		json_object_set(ctl->remote_dns, ep_id, set);
+		pthread_rwlock_unlock(&ctl->lock);
 	} else {
 		set = json_pack("{s:s, s:[], s:[], s:[], s:b}", "ctr", ctr, "nets", "endpoints",
 				"upstreams", "remote", 1);
+		pthread_rwlock_wrlock(&ctl->lock);
 		json_object_del(ctl->remote_dns, ep_id);
+		pthread_rwlock_unlock(&ctl->lock);
 	}
 	json_decref(aliases);
 	if (set && dnsc_set(ctl->dnsc, set, NULL, &e) < 0)
@@ -728,4 +737,39 @@ void ctl_cluster_lease(void *arg, int64_t lease)
 			log_warn("endpoint %.12s: not published again: %s", ep->id, berr_msg(e));
 		berr_free(e);
 	}
+}
+
+json_t *ctl_network_peers_json(struct ctl *ctl, const struct network *net)
+{
+	json_t *peers, *set;
+	const char *key;
+	bool here = false;
+
+	if (net->scope != NET_SCOPE_GLOBAL || !ctl->cluster)
+		return NULL;
+	peers = json_array();
+	for (size_t i = 0; i < ctl->n_eps && !here; i++)
+		here = ctl->eps[i]->joined && streq(ctl->eps[i]->net_id, net->id);
+	if (here)
+		json_array_append_new(peers,
+				      json_pack("{s:s, s:s}", "Name", cluster_node_id(ctl->cluster),
+						"IP", cluster_advertise(ctl->cluster)));
+	json_object_foreach (ctl->remote_dns, key, set) {
+		const char *vtep = json_string_value(json_object_get(set, "vtep"));
+		const char *node = json_string_value(json_object_get(set, "node"));
+		bool seen = false;
+		size_t i;
+		json_t *p;
+
+		if (!vtep || !node ||
+		    !streq(json_string_value(json_array_get(json_object_get(set, "nets"), 0)),
+			   net->id))
+			continue;
+		json_array_foreach (peers, i, p)
+			seen |= streq(json_string_value(json_object_get(p, "IP")), vtep);
+		if (!seen)
+			json_array_append_new(peers,
+					      json_pack("{s:s, s:s}", "Name", node, "IP", vtep));
+	}
+	return peers;
 }

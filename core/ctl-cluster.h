@@ -3,6 +3,7 @@
 #ifndef BERTH_CTL_CLUSTER_H
 #define BERTH_CTL_CLUSTER_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,6 +34,11 @@ void ctl_global_ep_release(struct ctl *ctl, struct network *net, struct endpoint
 /* Tell the other hosts that ep runs here (up) or no longer does. */
 int ctl_global_ep_publish(struct ctl *ctl, struct network *net, struct endpoint *ep, bool up,
 			  struct berr **err);
+
+/* network inspect's Peers of a global network: the hosts with endpoints
+ * on it, this one included ({"Name": node id, "IP": underlay address});
+ * NULL for a local network.  Loop thread, under the read lock. */
+json_t *ctl_network_peers_json(struct ctl *ctl, const struct network *net);
 
 /* The cluster_lease_fn: this node's addresses and endpoints claimed again
  * on a new lease. */

@@ -135,6 +135,10 @@ net_field() {
 	on 1 docker exec c1a ping -c1 -W2 "$ip3"
 	ip1=$(on 1 docker inspect -f '{{.NetworkSettings.Networks.ov.IPAddress}}' c1b)
 	on 3 docker exec c3a ping -c1 -W2 "$ip1"
+	# inspect's Peers: the three hosts with containers on it
+	for i in $(seq 1 30); do [ "$(on 1 docker network inspect -f '{{len .Peers}}' ov)" = 3 ] && break; sleep 0.1; done
+	run on 2 docker network inspect -f '{{range .Peers}}{{.IP}} {{end}}' ov
+	[ "$(echo $output | tr ' ' '\n' | sort | xargs)" = "10.200.0.11 10.200.0.12 10.200.0.13" ]
 	# names: every host's embedded DNS answers for the containers of all
 	on 1 docker exec c1a ping -c1 -W2 c2a
 	run on 1 docker exec c1a nslookup c3b.ov
