@@ -547,15 +547,7 @@ int ctl_global_ep_addr(struct ctl *ctl, struct network *net, struct endpoint *ep
 			return berr_set(err, ENOSPC, "no available IPv%c addresses on network %s",
 					family == AF_INET ? '4' : '6', net->name);
 	}
-	if (family == AF_INET) {
-		ep->addr4 = got;
-		ep->plen4 = ic->subnet.len;
-		ep->has4 = true;
-	} else {
-		ep->addr6 = got;
-		ep->plen6 = ic->subnet.len;
-		ep->has6 = true;
-	}
+	ep_set_addr(ep, &got, ic->subnet.len);
 	return 0;
 }
 

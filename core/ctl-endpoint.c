@@ -192,15 +192,7 @@ static int ctl_ep_addr(struct ctl *ctl, struct network *net, struct endpoint *ep
 	}
 	if (r < 0)
 		return r;
-	if (family == AF_INET) {
-		ep->addr4 = got;
-		ep->plen4 = ic->subnet.len;
-		ep->has4 = true;
-	} else {
-		ep->addr6 = got;
-		ep->plen6 = ic->subnet.len;
-		ep->has6 = true;
-	}
+	ep_set_addr(ep, &got, ic->subnet.len);
 	return 0;
 }
 

@@ -505,3 +505,16 @@ json_t *ep_ports_summary_json(json_t *config, const struct ep_port *ports, size_
 	}
 	return list;
 }
+
+void ep_set_addr(struct endpoint *ep, const struct ipaddr *a, unsigned plen)
+{
+	if (a->family == AF_INET) {
+		ep->addr4 = *a;
+		ep->plen4 = plen;
+		ep->has4 = true;
+	} else {
+		ep->addr6 = *a;
+		ep->plen6 = plen;
+		ep->has6 = true;
+	}
+}

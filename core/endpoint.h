@@ -62,6 +62,9 @@ struct sandbox {
  * (the container's name, short id and aliases) and addresses. */
 json_t *ep_dns_record(const struct endpoint *ep, const struct network *net, const char *ctr_name);
 
+/* Give ep the address a (its family's slot) with prefix length plen. */
+void ep_set_addr(struct endpoint *ep, const struct ipaddr *a, unsigned plen);
+
 struct endpoint *ep_new(void);
 void ep_free(struct endpoint *ep);
 

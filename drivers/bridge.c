@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "core/endpoint.h"
@@ -359,28 +358,6 @@ static int bridge_network_restore(struct network *net, struct berr **err)
 
 /* A fresh host-side name, "veth" and 7 random hex digits: the host end of
  * a sandbox that is being removed may still hold the last one. */
-static void bridge_veth_name(char buf[static 16])
-{
-	uint32_t r = 0;
-
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		r = (uint32_t)random();
-	snprintf(buf, 16, "veth%07x", r & 0xfffffff);
-}
-
-/* Inside the sandbox: the endpoint's interface up, with its addresses. */
-static int bridge_join_inside(void *arg, struct berr **err)
-{
-	const struct endpoint *ep = arg;
-	int r = nl_link_set_up(ep->ifname, err);
-
-	if (r == 0 && ep->has4)
-		r = nl_addr_add(ep->ifname, &ep->addr4, ep->plen4, err);
-	if (r == 0 && ep->has6)
-		r = nl_addr_add(ep->ifname, &ep->addr6, ep->plen6, err);
-	return r;
-}
-
 /* A veth pair whose peer is born in the sandbox with the endpoint's name
  * and MAC, its host end on the bridge, both up: one netlink message.  Then
  * the addresses inside. */
@@ -405,7 +382,7 @@ static int bridge_join(struct network *net, struct endpoint *ep, struct sandbox 
 	if ((r = nl_link_get_mtu(br, &v.mtu, err)) < 0)
 		return r;
 	for (int tries = 0; tries < 4; tries++) {
-		bridge_veth_name(host);
+		driver_veth_name(host);
 		r = nl_veth_add_ex(&v, err);
 		if (r != -EEXIST)
 			break;
@@ -417,7 +394,7 @@ static int bridge_join(struct network *net, struct endpoint *ep, struct sandbox 
 		return r;
 	r = nl_bridge_port_hairpin(host, err);
 	if (r == 0)
-		r = sb_netns_run(sb->netns, bridge_join_inside, ep, err);
+		r = sb_netns_run(sb->netns, driver_ep_up_inside, ep, err);
 	if (r < 0) {
 		nl_link_del(host, NULL);
 		return r;

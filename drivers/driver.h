@@ -77,6 +77,13 @@ extern const struct net_driver host_driver;
 extern const struct net_driver null_driver;
 extern const struct net_driver overlay_driver;
 
+/* For drivers that join sandboxes with veth pairs: a random host-side
+ * name ("veth" + 7 hex digits, as Docker's), and, run inside the sandbox
+ * (sb_netns_run, arg the struct endpoint), the endpoint's interface up
+ * with its addresses. */
+void driver_veth_name(char buf[static 16]);
+int driver_ep_up_inside(void *arg, struct berr **err);
+
 /* A built-in driver by name, or NULL. */
 const struct net_driver *driver_find(const char *name);
 

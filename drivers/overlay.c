@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -237,15 +236,6 @@ fail:
 	return r;
 }
 
-static void ov_veth_name(char buf[static 16])
-{
-	uint32_t r = 0;
-
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		r = (uint32_t)random();
-	snprintf(buf, 16, "veth%07x", r & 0xfffffff);
-}
-
 struct ov_join {
 	struct nl_veth v;
 };
@@ -255,18 +245,6 @@ static int ov_veth_inside(void *arg, struct berr **err)
 	struct ov_join *j = arg;
 
 	return nl_veth_add_ex(&j->v, err);
-}
-
-static int ov_join_sandbox(void *arg, struct berr **err)
-{
-	const struct endpoint *ep = arg;
-	int r = nl_link_set_up(ep->ifname, err);
-
-	if (r == 0 && ep->has4)
-		r = nl_addr_add(ep->ifname, &ep->addr4, ep->plen4, err);
-	if (r == 0 && ep->has6)
-		r = nl_addr_add(ep->ifname, &ep->addr6, ep->plen6, err);
-	return r;
 }
 
 static int ov_del_host(void *arg, struct berr **err)
@@ -298,7 +276,7 @@ static int overlay_join(struct network *net, struct endpoint *ep, struct sandbox
 			       .peer_mac = ep->mac,
 			       .up = true};
 	for (int tries = 0; tries < 4; tries++) {
-		ov_veth_name(host);
+		driver_veth_name(host);
 		r = sb_netns_run(ov->netns, ov_veth_inside, &j, err);
 		if (r != -EEXIST)
 			break;
@@ -308,7 +286,7 @@ static int overlay_join(struct network *net, struct endpoint *ep, struct sandbox
 	}
 	if (r < 0)
 		return r;
-	if ((r = sb_netns_run(sb->netns, ov_join_sandbox, ep, err)) < 0) {
+	if ((r = sb_netns_run(sb->netns, driver_ep_up_inside, ep, err)) < 0) {
 		/* the pair goes with its host end */
 		sb_netns_run(ov->netns, ov_del_host, host, NULL);
 		return r;

@@ -499,11 +499,15 @@ static void test_host_null(void **state)
 	net_free(net);
 }
 
-/* The output of a command (ip, bridge) run in the test's namespace. */
+/* The output of a command (ip, bridge) run in the test's namespace: only
+ * once the process is in the namespace it made (never the machine's). */
 static char *command_output(const char *cmd)
 {
-	FILE *f = popen(cmd, "r");
 	char *out = xstrdup(""), line[512];
+	FILE *f;
+
+	assert_true(have_ns);
+	f = popen(cmd, "r");
 
 	while (f && fgets(line, sizeof(line), f)) {
 		char *n = xasprintf("%s%s", out, line);
