@@ -121,9 +121,9 @@ static void api_info(struct api *api, struct http_req *req, char **params)
 		(json_int_t)si.totalram * si.mem_unit, "LoggingDriver", "json-file", "CgroupDriver",
 		"cgroupfs", "CgroupVersion", api_cgroup_version(), "IndexServerAddress", "");
 	json_object_set_new(info, "Plugins",
-			    json_pack("{s:[s], s:[s, s, s, s], s:[s]}", "Volume", "local",
-				      "Network", "bridge", "host", "null", "overlay", "Log",
-				      "json-file"));
+			    json_pack("{s:[s], s:[s, s, s, s, s, s], s:[s]}", "Volume", "local",
+				      "Network", "bridge", "host", "ipvlan", "macvlan", "null",
+				      "overlay", "Log", "json-file"));
 	/* as Docker's daemons had them while it had a key-value store */
 	json_object_set_new(info, "ClusterStore", json_string(api->ctl->cluster_store ?: ""));
 	json_object_set_new(info, "ClusterAdvertise",

@@ -141,6 +141,10 @@ static void cluster_watch_event(void *arg, const struct etcd_event *ev)
 	j->revision = ev->revision;
 	if (ev->kv)
 		cluster_kv_copy(&j->kv, ev->kv);
+	if (ev->type == ETCD_EVENT_RESYNC)
+		log_info("cluster store: the history the watch missed was compacted: resync "
+			 "from all %zu keys at revision %lld",
+			 ev->n_kvs, (long long)ev->revision);
 	if (ev->type == ETCD_EVENT_RESYNC && ev->n_kvs) {
 		j->kvs = xcalloc(ev->n_kvs, sizeof(*j->kvs));
 		for (size_t i = 0; i < ev->n_kvs; i++)

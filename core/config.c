@@ -38,6 +38,10 @@ const char config_usage[] =
 	"in\n"
 	"  --cluster-advertise ADDR[:PORT]  this host's address on the underlay (with\n"
 	"                                   --cluster-store)\n"
+	"  --plugin-dir DIR                 where network and IPAM plugins are looked for\n"
+	"                                   (repeatable; replaces /run/docker/plugins,\n"
+	"                                   /etc/docker/plugins and /usr/lib/docker/plugins)\n"
+	"  --plugin-timeout SECONDS         the longest a plugin may take to answer (default 60)\n"
 	"  -h, --help                       this text\n"
 	"  -v, --version                    print the version\n";
 
@@ -54,6 +58,8 @@ enum {
 	OPT_DNS,
 	OPT_CLUSTER_STORE,
 	OPT_CLUSTER_ADVERTISE,
+	OPT_PLUGIN_DIR,
+	OPT_PLUGIN_TIMEOUT,
 };
 
 static const struct option config_options[] = {
@@ -70,6 +76,8 @@ static const struct option config_options[] = {
 	{"dns", required_argument, NULL, OPT_DNS},
 	{"cluster-store", required_argument, NULL, OPT_CLUSTER_STORE},
 	{"cluster-advertise", required_argument, NULL, OPT_CLUSTER_ADVERTISE},
+	{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+	{"plugin-timeout", required_argument, NULL, OPT_PLUGIN_TIMEOUT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'v'},
 	{0},
@@ -277,6 +285,26 @@ static int config_one(struct config *cfg, int c, const char *arg, struct berr **
 		return config_cluster_store(cfg, arg, err);
 	case OPT_CLUSTER_ADVERTISE:
 		return config_cluster_advertise(cfg, arg, err);
+	case OPT_PLUGIN_DIR:
+		if (arg[0] != '/')
+			return berr_set(err, EINVAL, "--plugin-dir %s: must be an absolute path",
+					arg);
+		cfg->plugin_dirs =
+			xrealloc(cfg->plugin_dirs, (cfg->n_plugin_dirs + 2) * sizeof(char *));
+		cfg->plugin_dirs[cfg->n_plugin_dirs++] = xstrdup(arg);
+		cfg->plugin_dirs[cfg->n_plugin_dirs] = NULL;
+		return 0;
+	case OPT_PLUGIN_TIMEOUT: {
+		char *end;
+		unsigned long n = strtoul(arg, &end, 10);
+
+		if (!*arg || *end || n < 1 || n > 3600)
+			return berr_set(err, EINVAL,
+					"--plugin-timeout %s: a number of seconds from 1 to 3600",
+					arg);
+		cfg->plugin_timeout_s = (unsigned)n;
+		return 0;
+	}
 	case 'h':
 		cfg->help = true;
 		return 1;
@@ -349,5 +377,8 @@ void config_done(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_dns; i++)
 		free(cfg->dns[i]);
 	free(cfg->dns);
+	for (size_t i = 0; i < cfg->n_plugin_dirs; i++)
+		free(cfg->plugin_dirs[i]);
+	free(cfg->plugin_dirs);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -27,6 +27,9 @@ struct config {
 	char *cluster_store;	 /* --cluster-store etcd://HOST:PORT[,...], or NULL */
 	char *cluster_advertise; /* --cluster-advertise: this host's underlay address */
 	unsigned advertise_port; /* its :PORT, 0 when not given */
+	char **plugin_dirs;	 /* --plugin-dir, NULL-terminated (NULL: Docker's) */
+	size_t n_plugin_dirs;
+	unsigned plugin_timeout_s; /* --plugin-timeout; 0: the default (60) */
 	bool help;
 	bool version;
 };

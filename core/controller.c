@@ -16,10 +16,12 @@
 #include "core/filters.h"
 #include "core/log.h"
 #include "core/nl.h"
+#include "core/plugin.h"
 #include "core/store.h"
 #include "core/util.h"
 #include "drivers/driver.h"
 #include "drivers/overlay.h"
+#include "ipam/remote.h"
 #include "runtime/image.h"
 
 static const char *const ctl_predefined[] = {"bridge", "host", "none"};
@@ -56,6 +58,9 @@ int ctl_new(const struct ctl_config *cfg, struct ctl **ret, struct berr **err)
 	overlay_configure(ctl->exec_root, ctl->cluster_advertise);
 	ctl->remote_dns = json_object();
 	ctl->dnsc = dnsc_new(ctl->exec_root, cfg->log_level, ctl_dns_resync, ctl);
+	ctl->plugins = plugins_new((const char *const *)cfg->plugin_dirs,
+				   cfg->plugin_timeout_ms ? cfg->plugin_timeout_ms : 60000, 30000);
+	remote_configure(ctl->plugins);
 	*ret = ctl;
 	return 0;
 }
@@ -68,6 +73,9 @@ void ctl_free(struct ctl *ctl)
 		net_free(ctl->nets[i]);
 	free(ctl->nets);
 	ipam_free(ctl->ipam);
+	remote_configure(NULL);
+	ipam_remote_free_all();
+	plugins_free(ctl->plugins);
 	img_store_free(ctl->images);
 	store_free(ctl->store);
 	free(ctl->bip);
@@ -216,47 +224,91 @@ static int ctl_check_routed(const struct network *net, const struct prefix *host
 	return 0;
 }
 
-/* Give back every pool of a network (and with them its addresses). */
+int ctl_ipam_of(struct ctl *ctl, const struct network *net, struct ipam **ret, struct berr **err)
+{
+	if (!net->ipam_driver || streq(net->ipam_driver, "default")) {
+		*ret = ctl->ipam;
+		return 0;
+	}
+	return ipam_remote_get(ctl->plugins, net->ipam_driver, ret, err);
+}
+
+/* Give back every pool of a network (its gateway and aux addresses first,
+ * as Docker does: a plugin counts them). */
 static void ctl_ipam_release(struct ctl *ctl, struct network *net)
 {
-	for (size_t i = 0; i < net->n_ipam; i++) {
-		struct berr *err = NULL;
+	struct ipam *ipam = NULL;
+	struct berr *err = NULL;
 
-		if (!net->ipam[i].pool_id)
+	if (ctl_ipam_of(ctl, net, &ipam, &err) < 0) {
+		log_error("network %s: its addresses cannot be given back: %s", net->name,
+			  berr_msg(err));
+		berr_free(err);
+		return;
+	}
+	for (size_t i = 0; i < net->n_ipam; i++) {
+		struct net_ipam_config *c = &net->ipam[i];
+		const char *name;
+		json_t *v;
+
+		if (!c->pool_id)
 			continue;
-		if (ctl->ipam->driver->pool_release(ctl->ipam, net->ipam[i].pool_id, &err) < 0)
+		if (ipam->driver != ctl->ipam->driver) { /* (the default's go with the pool) */
+			if (c->has_gateway)
+				ipam->driver->address_release(ipam, c->pool_id, &c->gateway, NULL);
+			json_object_foreach (c->aux, name, v) {
+				struct ipaddr aux;
+
+				if (cidr_parse_addr(json_string_value(v), &aux, NULL) == 0)
+					ipam->driver->address_release(ipam, c->pool_id, &aux, NULL);
+			}
+		}
+		if (ipam->driver->pool_release(ipam, c->pool_id, &err) < 0)
 			log_error("network %s: %s", net->name, berr_msg(err));
 		berr_free(err);
-		free(net->ipam[i].pool_id);
-		net->ipam[i].pool_id = NULL;
+		err = NULL;
+		free(c->pool_id);
+		c->pool_id = NULL;
 	}
 }
 
-/* Reserve the gateway (given, or the first address) and aux addresses. */
-static int ctl_ipam_reserve(struct ctl *ctl, struct net_ipam_config *c, struct berr **err)
+/* Reserve the gateway (given, named by the IPAM driver with the pool, the
+ * driver's choice, or the first address) and aux addresses. */
+static int ctl_ipam_reserve(struct ipam *ipam, struct net_ipam_config *c,
+			    const struct ipam_pool_reply *reply, struct berr **err)
 {
-	const struct ipam_driver *drv = ctl->ipam->driver;
+	const struct ipam_driver *drv = ipam->driver;
 	struct ipaddr want = c->gateway, got;
+	bool pick = false;
 	const char *name;
 	json_t *v;
 	int r;
 
-	if (!c->has_gateway && cidr_at(&c->subnet, 1, &want) < 0) {
+	if (!c->has_gateway && reply->has_gateway) {
+		c->gateway = reply->gateway; /* (nothing to reserve: the driver's own) */
+		c->has_gateway = true;
+		goto aux;
+	}
+	if (!c->has_gateway && drv->picks_gateway)
+		pick = true;
+	else if (!c->has_gateway && cidr_at(&c->subnet, 1, &want) < 0) {
 		char buf[CIDR_STRLEN];
 
 		return berr_set(err, EINVAL, "subnet %s has no room for a gateway",
 				cidr_prefix_str(&c->subnet, buf));
 	}
-	r = drv->address_request(ctl->ipam, c->pool_id, &want, IPAM_ADDR_GATEWAY, &got, err);
+	r = drv->address_request(ipam, c->pool_id, pick ? NULL : &want, IPAM_ADDR_GATEWAY, NULL,
+				 &got, err);
 	if (r < 0)
 		return berr_wrap(err, "cannot reserve the gateway");
 	c->gateway = got;
 	c->has_gateway = true;
+aux:
 	json_object_foreach (c->aux, name, v) {
 		struct ipaddr aux;
 
 		cidr_parse_addr(json_string_value(v), &aux, NULL);
-		r = drv->address_request(ctl->ipam, c->pool_id, &aux, IPAM_ADDR_AUX, &got, err);
+		r = drv->address_request(ipam, c->pool_id, &aux, IPAM_ADDR_AUX, NULL, &got, err);
 		if (r < 0)
 			return berr_wrap(err, "cannot reserve auxiliary address %s", name);
 	}
@@ -267,6 +319,11 @@ static int ctl_ipam_reserve(struct ctl *ctl, struct net_ipam_config *c, struct b
 static int ctl_ipam_acquire(struct ctl *ctl, struct network *net, const struct prefix *avoid,
 			    size_t n_avoid, struct berr **err)
 {
+	struct ipam *ipam;
+	int r;
+
+	if ((r = ctl_ipam_of(ctl, net, &ipam, err)) < 0)
+		return r;
 	for (size_t i = 0; i < net->n_ipam; i++) {
 		struct net_ipam_config *c = &net->ipam[i];
 		struct ipam_pool_req req = {
@@ -276,15 +333,15 @@ static int ctl_ipam_acquire(struct ctl *ctl, struct network *net, const struct p
 			.avoid = avoid,
 			.n_avoid = n_avoid,
 			.owner = net->id,
+			.options = net->ipam_options,
 		};
-		struct ipam_pool_reply reply;
-		int r;
+		struct ipam_pool_reply reply = {0};
 
-		r = ctl->ipam->driver->pool_request(ctl->ipam, &req, &reply, err);
+		r = ipam->driver->pool_request(ipam, &req, &reply, err);
 		if (r == 0) {
 			c->pool_id = reply.pool_id;
 			c->subnet = reply.subnet;
-			r = ctl_ipam_reserve(ctl, c, err);
+			r = ctl_ipam_reserve(ipam, c, &reply, err);
 		}
 		if (r < 0) {
 			ctl_ipam_release(ctl, net);
@@ -331,8 +388,6 @@ static int ctl_net_prepare(struct ctl *ctl, struct network *net, struct berr **e
 				net->name);
 	if (ctl_net_by_name(ctl, net->name))
 		return berr_set(err, EEXIST, "network with name %s already exists", net->name);
-	if (!streq(net->ipam_driver, "default"))
-		return berr_set(err, ENOENT, "plugin \"%s\" not found", net->ipam_driver);
 	if (net->driver->no_ipam)
 		return 0;
 	if (net->enable_ipv4 && !ctl_has_family(net, AF_INET))
@@ -423,6 +478,34 @@ int ctl_network_create(struct ctl *ctl, struct network *draft, struct network **
 {
 	draft->predefined = false;
 	return ctl_net_create(ctl, draft, ret, err);
+}
+
+int ctl_gwbridge_network(struct ctl *ctl, struct network **ret, struct berr **err)
+{
+	struct network *net = ctl_net_by_name(ctl, CTL_GWBRIDGE);
+	int r;
+
+	if (net) {
+		if (!streq(net->driver_name, "bridge"))
+			return berr_set(err, EINVAL,
+					"network %s is not a bridge network (driver %s): overlay "
+					"containers have no way out",
+					CTL_GWBRIDGE, net->driver_name);
+		*ret = net;
+		return 0;
+	}
+	net = net_new();
+	net->name = xstrdup(CTL_GWBRIDGE);
+	net->driver_name = xstrdup("bridge");
+	json_object_set_new(net->options, "com.docker.network.bridge.name",
+			    json_string("berth_gwbridge"));
+	json_object_set_new(net->options, "com.docker.network.bridge.enable_icc",
+			    json_string("false"));
+	json_object_set_new(net->options, "com.docker.network.bridge.enable_ip_masquerade",
+			    json_string("true"));
+	if ((r = ctl_net_create(ctl, net, ret, err)) < 0)
+		return berr_wrap(err, "cannot create network %s", CTL_GWBRIDGE);
+	return 0;
 }
 
 /* Remove a network: kernel objects, store file, addresses, model. */

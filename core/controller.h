@@ -39,6 +39,8 @@ struct ctl_config {
 	const char *log_level;	    /* berthd's, passed on to berth-dns */
 	const char *cluster_store;  /* --cluster-store, or NULL */
 	const char *cluster_advertise;
+	char *const *plugin_dirs;   /* --plugin-dir, NULL-terminated; NULL: Docker's */
+	unsigned plugin_timeout_ms; /* one plugin call's ceiling; 0: 60 s */
 };
 
 struct ctl {
@@ -46,7 +48,8 @@ struct ctl {
 	struct network **nets;
 	size_t n_nets, cap_nets;
 	struct store *store;
-	struct ipam *ipam;
+	struct ipam *ipam;	 /* the default IPAM driver's */
+	struct plugins *plugins; /* remote drivers and IPAM (plugin.h) */
 	struct img_store *images;
 	char *bip;
 	char *default_bridge;
@@ -92,6 +95,17 @@ int ctl_network_find(struct ctl *ctl, const char *ref, struct network **ret, str
 int ctl_network_create(struct ctl *ctl, struct network *draft, struct network **ret,
 		       struct berr **err);
 int ctl_network_delete(struct ctl *ctl, const char *ref, struct berr **err);
+
+/* The IPAM instance of net's IPAM driver (default, or a plugin activated
+ * now on first use: ENOENT when it is not found). */
+int ctl_ipam_of(struct ctl *ctl, const struct network *net, struct ipam **ret, struct berr **err);
+
+/* The local bridge network that gives overlay containers their way out
+ * (Docker's docker_gwbridge): the one of that name, made now with Docker's
+ * settings (no inter-container traffic, masquerade, the next free default
+ * pool) when there is none.  A user may make it first with other options. */
+#define CTL_GWBRIDGE "docker_gwbridge"
+int ctl_gwbridge_network(struct ctl *ctl, struct network **ret, struct berr **err);
 /* Delete every removable, unused network matching filters (label, label!,
  * until); *ret gets the removed ones: [{"id", "name", "driver"}]. */
 int ctl_network_prune(struct ctl *ctl, json_t *filters, json_t **ret, struct berr **err);

@@ -464,6 +464,10 @@ void ctl_cluster_apply(void *arg, const struct cluster_event *ev)
 			if (strprefix(ev->kvs[i].key, KEY_EPS))
 				ctl_global_peer(ctl, &ev->kvs[i], true);
 		ctl_global_prune_peers(ctl, ev);
+		for (size_t i = 0; i < ctl->n_nets; i++)
+			if (ctl->nets[i]->scope == NET_SCOPE_GLOBAL &&
+			    ctl->nets[i]->driver->peers_synced)
+				ctl->nets[i]->driver->peers_synced(ctl->nets[i]);
 		return;
 	}
 	if (ev->kv && strprefix(ev->kv->key, KEY_EPS)) {
@@ -487,6 +491,11 @@ static char *ctl_ipam_key(const struct network *net, const struct ipaddr *a)
 	return xasprintf(KEY_IPAM "%s/%s", net->id, cidr_addr_str(a, buf));
 }
 
+static int ctl_kv_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct etcd_kv *)a)->key, ((const struct etcd_kv *)b)->key);
+}
+
 int ctl_global_ep_addr(struct ctl *ctl, struct network *net, struct endpoint *ep, int family,
 		       const struct ipaddr *want, struct berr **err)
 {
@@ -497,7 +506,6 @@ int ctl_global_ep_addr(struct ctl *ctl, struct network *net, struct endpoint *ep
 	struct ipaddr got;
 	int64_t lease;
 	size_t n = 0;
-	uint64_t last;
 	int r = 0;
 
 	for (size_t i = 0; i < net->n_ipam && !ic; i++)
@@ -520,25 +528,44 @@ int ctl_global_ep_addr(struct ctl *ctl, struct network *net, struct endpoint *ep
 					cidr_addr_str(want, buf), net->name);
 		got = *want;
 	} else {
-		if ((r = etcd_get_prefix(e, prefix, &kvs, &n, NULL, err)) < 0)
-			return r;
-		last = cidr_last_offset(&ic->subnet);
+		uint64_t limit = cidr_last_offset(&ic->subnet) + (family == AF_INET6), off = 0;
+
+		/* next fit from where this host took its last one: one create,
+		 * as a rule; the whole list of taken ones only when a few in a
+		 * row are (another host took them, or the range wrapped) */
 		r = 0;
-		/* the first free one after the gateway (IPv4: not the broadcast) */
-		for (uint64_t off = 1; off < last + (family == AF_INET6) && r == 0; off++) {
+		for (int tries = 0; tries < 4 && r == 0; tries++) {
 			_cleanup_free_ char *key = NULL;
-			bool taken = false;
+
+			off = ic->next_off >= 1 && ic->next_off < limit ? ic->next_off : 1;
+			ic->next_off = off + 1;
+			if (cidr_at(&ic->subnet, off, &got) < 0 ||
+			    (ic->has_gateway && cidr_addr_eq(&got, &ic->gateway)))
+				continue;
+			key = ctl_ipam_key(net, &got);
+			if ((r = etcd_create(e, key, ep->id, strlen(ep->id), lease, NULL, err)) < 0)
+				return r;
+		}
+		if (r == 0 && (r = etcd_get_prefix(e, prefix, &kvs, &n, NULL, err)) < 0)
+			return r;
+		if (n)
+			qsort(kvs, n, sizeof(*kvs), ctl_kv_key_cmp);
+		/* the first free one after the gateway (IPv4: not the broadcast) */
+		for (off = 1; off < limit && r == 0; off++) {
+			_cleanup_free_ char *key = NULL;
+			struct etcd_kv probe = {0};
 
 			if (cidr_at(&ic->subnet, off, &got) < 0)
 				break;
 			if (ic->has_gateway && cidr_addr_eq(&got, &ic->gateway))
 				continue;
 			key = ctl_ipam_key(net, &got);
-			for (size_t i = 0; i < n && !taken; i++)
-				taken = streq(kvs[i].key, key);
-			if (!taken &&
+			probe.key = key;
+			if (!bsearch(&probe, kvs, n, sizeof(*kvs), ctl_kv_key_cmp) &&
 			    (r = etcd_create(e, key, ep->id, strlen(ep->id), lease, NULL, err)) < 0)
 				break;
+			if (r == 1)
+				ic->next_off = off + 1;
 		}
 		etcd_kvs_free(kvs, n);
 		if (r < 0)

@@ -68,25 +68,47 @@ static int ctl_ep_seq_cmp(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* c's endpoints in connect order (caller frees the array, not them). */
-static struct endpoint **ctl_eps_of(struct ctl *ctl, const struct container *c, size_t *ret_n)
+static struct endpoint **ctl_eps_collect(struct ctl *ctl, const struct container *c, bool all,
+					 size_t *ret_n)
 {
 	struct endpoint **v = xcalloc(ctl->n_eps + 1, sizeof(*v));
 	size_t n = 0;
 
 	for (size_t i = 0; i < ctl->n_eps; i++)
-		if (streq(ctl->eps[i]->ctr_id, c->id))
+		if (streq(ctl->eps[i]->ctr_id, c->id) && (all || !ctl->eps[i]->gwbridge))
 			v[n++] = ctl->eps[i];
 	qsort(v, n, sizeof(*v), ctl_ep_seq_cmp);
 	*ret_n = n;
 	return v;
 }
 
+/* c's endpoints on its networks in connect order (caller frees the array,
+ * not them) ... */
+static struct endpoint **ctl_eps_of(struct ctl *ctl, const struct container *c, size_t *ret_n)
+{
+	return ctl_eps_collect(ctl, c, false, ret_n);
+}
+
+/* ... and with its way out on docker_gwbridge, for what the sandbox holds. */
+static struct endpoint **ctl_eps_all(struct ctl *ctl, const struct container *c, size_t *ret_n)
+{
+	return ctl_eps_collect(ctl, c, true, ret_n);
+}
+
 static struct endpoint *ctl_ep_find(struct ctl *ctl, const struct container *c,
 				    const struct network *net)
 {
 	for (size_t i = 0; i < ctl->n_eps; i++)
-		if (streq(ctl->eps[i]->ctr_id, c->id) && streq(ctl->eps[i]->net_id, net->id))
+		if (streq(ctl->eps[i]->ctr_id, c->id) && streq(ctl->eps[i]->net_id, net->id) &&
+		    !ctl->eps[i]->gwbridge)
+			return ctl->eps[i];
+	return NULL;
+}
+
+static struct endpoint *ctl_gwbridge_ep(struct ctl *ctl, const struct container *c)
+{
+	for (size_t i = 0; i < ctl->n_eps; i++)
+		if (ctl->eps[i]->gwbridge && streq(ctl->eps[i]->ctr_id, c->id))
 			return ctl->eps[i];
 	return NULL;
 }
@@ -119,16 +141,24 @@ static void ctl_ep_release_addrs(struct ctl *ctl, struct network *net, struct en
 {
 	struct net_ipam_config *c4 = ctl_net_ipam(net, AF_INET);
 	struct net_ipam_config *c6 = ctl_net_ipam(net, AF_INET6);
+	struct ipam *ipam = NULL;
+	struct berr *e = NULL;
 
 	if (net->scope == NET_SCOPE_GLOBAL) {
 		ctl_global_ep_release(ctl, net, ep);
 		ep->has4 = ep->has6 = false;
 		return;
 	}
-	if (ep->has4 && c4)
-		ctl->ipam->driver->address_release(ctl->ipam, c4->pool_id, &ep->addr4, NULL);
-	if (ep->has6 && c6)
-		ctl->ipam->driver->address_release(ctl->ipam, c6->pool_id, &ep->addr6, NULL);
+
+	if ((ep->has4 || ep->has6) && ctl_ipam_of(ctl, net, &ipam, &e) < 0) {
+		log_warn("endpoint %.12s: its addresses cannot be given back: %s", ep->id,
+			 berr_msg(e));
+		berr_free(e);
+	}
+	if (ipam && ep->has4 && c4)
+		ipam->driver->address_release(ipam, c4->pool_id, &ep->addr4, NULL);
+	if (ipam && ep->has6 && c6)
+		ipam->driver->address_release(ipam, c6->pool_id, &ep->addr6, NULL);
 	ep->has4 = ep->has6 = false;
 }
 
@@ -159,6 +189,7 @@ static int ctl_ep_addr(struct ctl *ctl, struct network *net, struct endpoint *ep
 		       struct berr **err)
 {
 	struct net_ipam_config *ic = ctl_net_ipam(net, family);
+	struct ipam *ipam;
 	struct ipaddr want, got;
 	bool has_want = ep_config_addr(ep->config, family, &want) == 1;
 	int r;
@@ -176,8 +207,10 @@ static int ctl_ep_addr(struct ctl *ctl, struct network *net, struct endpoint *ep
 		return r;
 	if (!ic)
 		return 0;
-	r = ctl->ipam->driver->address_request(ctl->ipam, ic->pool_id, has_want ? &want : NULL, 0,
-					       &got, err);
+	if ((r = ctl_ipam_of(ctl, net, &ipam, err)) < 0)
+		return r;
+	r = ipam->driver->address_request(ipam, ic->pool_id, has_want ? &want : NULL, 0, ep->mac,
+					  &got, err);
 	if (r == -ENOSPC)
 		return berr_set(err, ENOSPC, "no available IPv%c addresses on network %s",
 				family == AF_INET ? '4' : '6', net->name);
@@ -227,15 +260,24 @@ static unsigned ctl_next_seq(struct ctl *ctl, const struct container *c)
 }
 
 /* A new endpoint of c on net with config (borrowed, may be NULL):
- * addresses, MAC, store file, model.  All or nothing. */
+ * addresses, MAC, store file, model.  All or nothing.  gwbridge: c's way
+ * out on docker_gwbridge, which nothing else may join. */
 static int ctl_ep_make(struct ctl *ctl, struct container *c, struct network *net, json_t *config,
-		       struct endpoint **ret, struct berr **err)
+		       bool gwbridge, struct endpoint **ret, struct berr **err)
 {
 	struct endpoint *ep = ep_new();
 	const char *mac;
 	json_t *stored;
 	int r;
 
+	if (!gwbridge && streq(net->name, CTL_GWBRIDGE)) {
+		r = berr_set(err, EPERM,
+			     "network %s is the way out of overlay containers: berth connects "
+			     "them to it, containers cannot join it by hand",
+			     CTL_GWBRIDGE);
+		goto fail;
+	}
+	ep->gwbridge = gwbridge;
 	if ((r = ctl_ep_check_net(net, err)) < 0 || (r = ep_config_check(config, err)) < 0)
 		goto fail;
 	if (json_is_object(config)) {
@@ -299,7 +341,7 @@ void ctl_endpoints_rename(struct ctl *ctl, struct container *c)
 void ctl_endpoints_remove(struct ctl *ctl, struct container *c)
 {
 	size_t n;
-	struct endpoint **eps = ctl_eps_of(ctl, c, &n);
+	struct endpoint **eps = ctl_eps_all(ctl, c, &n);
 
 	for (size_t i = 0; i < n; i++)
 		ctl_ep_destroy(ctl, eps[i]);
@@ -375,7 +417,7 @@ static int ctl_endpoints_make(struct ctl *ctl, struct container *c, json_t *netw
 			cfg = json_object_get(epcs, mode);
 		if (!cfg)
 			cfg = json_object_get(epcs, "default");
-		if ((r = ctl_ep_make(ctl, c, primary, cfg, &ep, err)) < 0)
+		if ((r = ctl_ep_make(ctl, c, primary, cfg, false, &ep, err)) < 0)
 			return r;
 	}
 	json_object_foreach (epcs, key, cfg) {
@@ -391,7 +433,7 @@ static int ctl_endpoints_make(struct ctl *ctl, struct container *c, json_t *netw
 				     mode, key);
 			goto fail;
 		}
-		if ((r = ctl_ep_make(ctl, c, net, cfg, &ep, err)) < 0)
+		if ((r = ctl_ep_make(ctl, c, net, cfg, false, &ep, err)) < 0)
 			goto fail;
 	}
 	return 0;
@@ -410,22 +452,53 @@ static bool ctl_ep_has_gateway(struct ctl *ctl, const struct endpoint *ep)
 	 * local bridge beside it, as Docker's docker_gwbridge) */
 	if (!net || net->internal || !ep->has4 || net->scope == NET_SCOPE_GLOBAL)
 		return false;
+	if (net->driver->gw_from_join)
+		return ep->join_gw4;
 	for (size_t i = 0; i < net->n_ipam; i++)
 		if (net->ipam[i].subnet.addr.family == AF_INET && net->ipam[i].has_gateway)
 			return true;
 	return false;
 }
 
-/* The joined endpoint that should give the default route, or NULL. */
+/* The joined endpoint that should give the default route, or NULL: the
+ * way out on docker_gwbridge only when no network of the container has a
+ * gateway. */
 static struct endpoint *ctl_pick_gateway(struct ctl *ctl, struct endpoint **eps, size_t n)
 {
-	struct endpoint *best = NULL;
+	struct endpoint *best = NULL, *gwbridge = NULL;
 
-	for (size_t i = 0; i < n; i++)
-		if (eps[i]->joined && ctl_ep_has_gateway(ctl, eps[i]) &&
-		    (!best || eps[i]->gw_prio > best->gw_prio))
+	for (size_t i = 0; i < n; i++) {
+		if (!eps[i]->joined || !ctl_ep_has_gateway(ctl, eps[i]))
+			continue;
+		if (eps[i]->gwbridge)
+			gwbridge = eps[i];
+		else if (!best || eps[i]->gw_prio > best->gw_prio)
 			best = eps[i];
-	return best;
+	}
+	return best ? best : gwbridge;
+}
+
+/* Does c need a way out on docker_gwbridge?  When it is on an overlay
+ * network that is not --internal and none of its networks has a gateway
+ * (Docker's rule). */
+static bool ctl_needs_gwbridge(struct ctl *ctl, struct endpoint **eps, size_t n)
+{
+	bool overlay = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct network *net = ctl_net_by_id(ctl, eps[i]->net_id);
+
+		if (eps[i]->gwbridge || !eps[i]->joined || !net)
+			continue;
+		if (ctl_ep_has_gateway(ctl, eps[i]))
+			return false;
+		/* (a plugin's network that gives no gateway either, unless it
+		 * said it wants none: Docker's gateway service) */
+		overlay |=
+			!net->internal && (net->scope == NET_SCOPE_GLOBAL ||
+					   (net->driver->gw_from_join && !eps[i]->no_gw_service));
+	}
+	return overlay;
 }
 
 struct ctl_route_ctx {
@@ -452,6 +525,12 @@ static int ctl_set_default_route(struct ctl *ctl, const char *netns, struct endp
 	struct network *net = ctl_net_by_id(ctl, ep->net_id);
 	struct ctl_route_ctx x = {.ifname = ep->ifname};
 
+	if (net->driver->gw_from_join) {
+		x.gw4 = ep->gw4;
+		x.gw6 = ep->gw6;
+		x.has6 = ep->join_gw6;
+		return sb_netns_run(netns, ctl_route_inside, &x, err);
+	}
 	for (size_t i = 0; i < net->n_ipam; i++) {
 		const struct net_ipam_config *ic = &net->ipam[i];
 
@@ -563,33 +642,79 @@ static void ctl_ports_revoke(struct ctl *ctl, struct endpoint *ep)
 	pthread_rwlock_unlock(&ctl->lock);
 }
 
-/* Choose the gateway endpoint again (after a join or a leave): default
- * route and published ports follow it. */
+/* c's way out on docker_gwbridge: an endpoint made and joined now. */
+static int ctl_gwbridge_join(struct ctl *ctl, struct container *c, const char *netns,
+			     struct berr **err)
+{
+	struct sandbox sb = {.netns = netns, .ctr_id = c->id};
+	struct network *net;
+	struct endpoint *ep;
+	size_t n;
+	_cleanup_free_ struct endpoint **eps = NULL;
+	int r;
+
+	if ((r = ctl_gwbridge_network(ctl, &net, err)) < 0 ||
+	    (r = ctl_ep_make(ctl, c, net, NULL, true, &ep, err)) < 0)
+		return r;
+	eps = ctl_eps_all(ctl, c, &n);
+	if ((r = ctl_ep_join(ctl, ep, &sb, eps, n, err)) < 0) {
+		ctl_ep_destroy(ctl, ep);
+		return berr_wrap(err, "container %s: no way out through %s", c->name, CTL_GWBRIDGE);
+	}
+	return 0;
+}
+
+static void ctl_gwbridge_leave(struct ctl *ctl, struct endpoint *ep, const char *netns, bool going)
+{
+	struct sandbox sb = {.netns = netns, .ctr_id = ep->ctr_id, .going = going};
+
+	ctl_ports_revoke(ctl, ep);
+	if (ep->joined)
+		ctl_ep_leave(ctl, ep, &sb);
+	ctl_ep_destroy(ctl, ep);
+}
+
+/* Choose the gateway endpoint again (after a join or a leave): the way out
+ * on docker_gwbridge comes or goes, default route and published ports
+ * follow the gateway. */
 static int ctl_sandbox_gateway(struct ctl *ctl, struct container *c, const char *netns,
 			       struct berr **err)
 {
 	size_t n;
-	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
-	struct endpoint *gw = ctl_pick_gateway(ctl, eps, n), *old = NULL;
+	_cleanup_free_ struct endpoint **eps = ctl_eps_all(ctl, c, &n);
+	struct endpoint *gwb = ctl_gwbridge_ep(ctl, c), *gw, *old = NULL;
+	bool need = ctl_needs_gwbridge(ctl, eps, n);
 	int r;
 
+	if (need && !gwb) {
+		if ((r = ctl_gwbridge_join(ctl, c, netns, err)) < 0)
+			return r;
+		free(eps);
+		eps = ctl_eps_all(ctl, c, &n);
+	}
+	gw = ctl_pick_gateway(ctl, eps, n);
+	if (gwb && !need && gw == gwb)
+		gw = NULL; /* (going: no route through it) */
 	for (size_t i = 0; i < n; i++)
 		if (eps[i]->is_gw)
 			old = eps[i];
-	if (gw == old)
-		return 0;
-	if (old) {
-		ctl_ports_revoke(ctl, old);
-		old->is_gw = false;
+	if (gw != old) {
+		if (old) {
+			ctl_ports_revoke(ctl, old);
+			old->is_gw = false;
+		}
+		if (gw) {
+			if ((r = ctl_set_default_route(ctl, netns, gw, err)) < 0 ||
+			    (r = ctl_ports_program(ctl, c, gw, err)) < 0)
+				return r;
+			pthread_rwlock_wrlock(&ctl->lock);
+			gw->is_gw = true;
+			pthread_rwlock_unlock(&ctl->lock);
+		}
 	}
-	if (!gw)
-		return 0;
-	if ((r = ctl_set_default_route(ctl, netns, gw, err)) < 0 ||
-	    (r = ctl_ports_program(ctl, c, gw, err)) < 0)
-		return r;
-	pthread_rwlock_wrlock(&ctl->lock);
-	gw->is_gw = true;
-	pthread_rwlock_unlock(&ctl->lock);
+	/* no longer needed: gone once the route is elsewhere */
+	if (gwb && !need)
+		ctl_gwbridge_leave(ctl, gwb, netns, false);
 	return 0;
 }
 
@@ -599,7 +724,7 @@ static int ctl_sandbox_gateway(struct ctl *ctl, struct container *c, const char 
 static int ctl_sandbox_ports_fallback(struct ctl *ctl, struct container *c, struct berr **err)
 {
 	size_t n;
-	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
+	_cleanup_free_ struct endpoint **eps = ctl_eps_all(ctl, c, &n);
 
 	for (size_t i = 0; i < n; i++)
 		if (eps[i]->is_gw || eps[i]->n_ports)
@@ -693,11 +818,15 @@ static void ctl_sandbox_teardown(struct ctl *ctl, struct container *c, const cha
 {
 	struct sandbox sb = {.netns = netns, .ctr_id = c->id, .going = true};
 	size_t n;
-	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
+	_cleanup_free_ struct endpoint **eps = ctl_eps_all(ctl, c, &n);
 	struct berr *e = NULL;
 
 	ctl_dns_update(ctl, c, NULL, false);
 	for (size_t i = n; i-- > 0;) {
+		if (eps[i]->gwbridge) {
+			ctl_gwbridge_leave(ctl, eps[i], netns, true);
+			continue;
+		}
 		ctl_ports_revoke(ctl, eps[i]);
 		if (eps[i]->joined)
 			ctl_ep_leave(ctl, eps[i], &sb);
@@ -752,7 +881,7 @@ int ctl_sandbox_up(struct ctl *ctl, struct container *c, char **ret_netns, struc
 	*ret_netns = NULL;
 	if (strprefix(mode, "container:"))
 		return ctl_shared_netns(ctl, mode, ret_netns, err);
-	eps = ctl_eps_of(ctl, c, &n);
+	eps = ctl_eps_all(ctl, c, &n);
 	if (n == 0)
 		return 0;
 	netns = ctl_netns_path(ctl, c);
@@ -780,7 +909,7 @@ void ctl_sandbox_down(struct ctl *ctl, struct container *c)
 {
 	_cleanup_free_ char *netns = ctl_netns_path(ctl, c);
 	size_t n;
-	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
+	_cleanup_free_ struct endpoint **eps = ctl_eps_all(ctl, c, &n);
 
 	/* (a container disconnected from its last network still has its
 	 * namespace) */
@@ -811,7 +940,7 @@ void ctl_sandbox_restore(struct ctl *ctl, struct container *c)
 {
 	_cleanup_free_ char *netns = ctl_netns_path(ctl, c);
 	size_t n;
-	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
+	_cleanup_free_ struct endpoint **eps = ctl_eps_all(ctl, c, &n);
 	struct ctl_find_ifs x = {eps, n};
 	struct endpoint *gw;
 	struct berr *e = NULL;
@@ -863,7 +992,7 @@ static int ctl_connect_live(struct ctl *ctl, struct container *c, struct endpoin
 	_cleanup_free_ char *netns = ctl_netns_path(ctl, c);
 	struct sandbox sb = {.netns = netns, .ctr_id = c->id};
 	size_t n;
-	_cleanup_free_ struct endpoint **eps = ctl_eps_of(ctl, c, &n);
+	_cleanup_free_ struct endpoint **eps = ctl_eps_all(ctl, c, &n);
 	int r;
 
 	if ((r = ctl_ep_join(ctl, ep, &sb, eps, n, err)) < 0)
@@ -889,7 +1018,7 @@ int ctl_network_connect(struct ctl *ctl, const char *net_ref, const char *ctr_re
 	    (r = ctl_container_find(ctl, ctr_ref, &c, err)) < 0 ||
 	    (r = ctl_ep_check_net(net, err)) < 0 || (r = ctl_connect_check(ctl, c, net, err)) < 0)
 		return r;
-	if ((r = ctl_ep_make(ctl, c, net, config, &ep, err)) < 0)
+	if ((r = ctl_ep_make(ctl, c, net, config, false, &ep, err)) < 0)
 		return r;
 	if (c->status == CTR_RUNNING && (r = ctl_connect_live(ctl, c, ep, err)) < 0) {
 		ctl_ep_destroy(ctl, ep);
@@ -919,19 +1048,14 @@ int ctl_network_disconnect(struct ctl *ctl, const char *net_ref, const char *ctr
 	if (ep->joined) {
 		_cleanup_free_ char *netns = ctl_netns_path(ctl, c);
 		struct sandbox sb = {.netns = netns, .ctr_id = c->id};
-		bool was_gw = ep->is_gw;
+		struct berr *e = NULL;
 
 		ctl_ports_revoke(ctl, ep);
 		ctl_ep_leave(ctl, ep, &sb);
-		if (was_gw) {
-			struct berr *e = NULL;
-
-			/* the endpoint goes anyway: a missing route is logged */
-			if (ctl_sandbox_gateway(ctl, c, netns, &e) < 0)
-				log_warn("container %s: no new default route: %s", c->name,
-					 berr_msg(e));
-			berr_free(e);
-		}
+		/* the endpoint goes anyway: a missing route is logged */
+		if (ctl_sandbox_gateway(ctl, c, netns, &e) < 0)
+			log_warn("container %s: no new default route: %s", c->name, berr_msg(e));
+		berr_free(e);
 	}
 	ctl_ep_destroy(ctl, ep);
 	if (c->status == CTR_RUNNING)
@@ -960,6 +1084,12 @@ json_t *ctl_container_network_settings(struct ctl *ctl, const struct container *
 			ports_ep = eps[i];
 		if (streq(net->name, "bridge") && !summary)
 			json_object_update(top, json_object_get(nets, net->name));
+	}
+	if (!ports_ep) { /* (an overlay container's, on its way out) */
+		struct endpoint *gwb = ctl_gwbridge_ep(ctl, c);
+
+		if (gwb && gwb->n_ports)
+			ports_ep = gwb;
 	}
 	if (!n && (streq(mode, "host") || streq(mode, "none")))
 		json_object_set_new(nets, mode,

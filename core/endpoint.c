@@ -225,12 +225,18 @@ json_t *ep_dns_record(const struct endpoint *ep, const struct network *net, cons
 json_t *ep_to_network_json(const struct endpoint *ep)
 {
 	char a4[CIDR_STRLEN + 8] = "", a6[CIDR_STRLEN + 8] = "", buf[CIDR_STRLEN], mac[18];
+	char gwname[24];
 
 	if (ep->has4)
 		snprintf(a4, sizeof(a4), "%s/%u", cidr_addr_str(&ep->addr4, buf), ep->plen4);
 	if (ep->has6)
 		snprintf(a6, sizeof(a6), "%s/%u", cidr_addr_str(&ep->addr6, buf), ep->plen6);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", ep->ctr_name ? ep->ctr_name : "",
+	/* (as Docker names a sandbox's endpoint on docker_gwbridge) */
+	snprintf(gwname, sizeof(gwname), "gateway_%.12s", ep->ctr_id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name",
+			 ep->gwbridge	? gwname
+			 : ep->ctr_name ? ep->ctr_name
+					: "",
 			 "EndpointID", ep->id, "MacAddress", ep_mac_str(ep->mac, mac),
 			 "IPv4Address", a4, "IPv6Address", a6);
 }
@@ -243,10 +249,11 @@ json_t *ep_to_store_json(const struct endpoint *ep)
 		cidr_addr_str(&ep->addr4, a4);
 	if (ep->has6)
 		cidr_addr_str(&ep->addr6, a6);
-	return json_pack("{s:s, s:s, s:s, s:I, s:O, s:s, s:i, s:s, s:i, s:s}", "Id", ep->id,
+	return json_pack("{s:s, s:s, s:s, s:I, s:O, s:s, s:i, s:s, s:i, s:s, s:b}", "Id", ep->id,
 			 "Container", ep->ctr_id, "Network", ep->net_id, "Seq", (json_int_t)ep->seq,
 			 "Config", ep->config, "IPv4", a4, "PrefixLen4", ep->plen4, "IPv6", a6,
-			 "PrefixLen6", ep->plen6, "MacAddress", ep_mac_str(ep->mac, mac));
+			 "PrefixLen6", ep->plen6, "MacAddress", ep_mac_str(ep->mac, mac),
+			 "GatewayBridge", ep->gwbridge);
 }
 
 static int ep_store_addr(json_t *obj, const char *key, struct ipaddr *ret, bool *has,
@@ -278,6 +285,7 @@ int ep_from_store_json(json_t *obj, struct endpoint **ret, struct berr **err)
 	memcpy(ep->ctr_id, ctr, 65);
 	memcpy(ep->net_id, net, 65);
 	ep->seq = (unsigned)json_integer_value(json_object_get(obj, "Seq"));
+	ep->gwbridge = json_is_true(json_object_get(obj, "GatewayBridge"));
 	if (json_is_object(json_object_get(obj, "Config"))) {
 		json_decref(ep->config);
 		ep->config = json_deep_copy(json_object_get(obj, "Config"));

@@ -41,9 +41,16 @@ struct endpoint {
 	struct ipaddr addr4, addr6;
 	unsigned plen4, plen6;
 	uint8_t mac[6];
+	/* on docker_gwbridge for an overlay container's way out: made and
+	 * removed with the sandbox, not one of the container's networks */
+	bool gwbridge;
 	/* while the container runs (not stored) */
 	bool joined;
-	bool is_gw;	       /* gives the sandbox its default route */
+	bool is_gw; /* gives the sandbox its default route */
+	/* from a driver whose gateways come with the join (gw_from_join) */
+	bool join_gw4, join_gw6;
+	struct ipaddr gw4, gw6;
+	bool no_gw_service;    /* the driver gives no way out, and wants none added */
 	char ifname[16];       /* "eth0" inside the sandbox */
 	char host_ifname[16];  /* the host end of the veth pair ("" after a restart) */
 	struct ep_port *ports; /* published on this endpoint (borrowed from the container) */

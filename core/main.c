@@ -165,6 +165,8 @@ static int daemon_start(struct daemon *d, struct berr **err)
 		.log_level = d->cfg.log_level == LOG_DEBUG ? "debug" : "info",
 		.cluster_store = d->cfg.cluster_store,
 		.cluster_advertise = d->cfg.cluster_advertise,
+		.plugin_dirs = d->cfg.plugin_dirs,
+		.plugin_timeout_ms = d->cfg.plugin_timeout_s * 1000,
 	};
 	struct http_config hc = {
 		.socket_path = d->cfg.socket_path,

@@ -31,9 +31,10 @@ struct net_ipam_config {
 	struct prefix range; /* --ip-range */
 	bool has_gateway;
 	struct ipaddr gateway;
-	json_t *aux;	  /* --aux-address: object name -> address string */
-	char *pool_id;	  /* from the IPAM driver; NULL until allocated */
-	bool auto_subnet; /* the subnet came from the default pools */
+	json_t *aux;	   /* --aux-address: object name -> address string */
+	char *pool_id;	   /* from the IPAM driver; NULL until allocated */
+	bool auto_subnet;  /* the subnet came from the default pools */
+	uint64_t next_off; /* global networks: where this host tries next (not stored) */
 };
 
 struct network {

@@ -22,7 +22,9 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
+#include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/link/vlan.h>
 #include <netlink/route/link/vxlan.h>
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
@@ -567,39 +569,67 @@ int nl_link_set_mac(const char *name, const uint8_t mac[6], struct berr **err)
 	return nl_link_change(name, changes, what, err);
 }
 
-int nl_route_add_default(const struct ipaddr *gw, const char *ifname, struct berr **err)
+int nl_route_add(const struct prefix *dst, const struct ipaddr *gw, const char *ifname,
+		 struct berr **err)
 {
 	_cleanup_(nl_route_putp) struct rtnl_route *rt = rtnl_route_alloc();
-	_cleanup_naddr_ struct nl_addr *dst = NULL, *via = NULL;
+	_cleanup_naddr_ struct nl_addr *to = NULL, *via = NULL;
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	int family = dst->addr.family;
 	struct nl_sock *sk = NULL;
-	char a[CIDR_STRLEN];
+	char a[CIDR_STRLEN], d[CIDR_STRLEN];
 	int ifindex = 0, r;
 
-	cidr_addr_str(gw, a);
-	dst = nl_addr_build(gw->family, (uint8_t[16]){0}, cidr_family_bytes(gw->family));
-	via = nl_addr_build(gw->family, gw->b, cidr_family_bytes(gw->family));
-	if (!rt || !nh || !dst || !via) {
+	snprintf(d, sizeof(d), "%s", cidr_prefix_str(dst, a));
+	to = nl_addr_build(family, dst->addr.b, cidr_family_bytes(family));
+	via = gw ? nl_addr_build(family, gw->b, cidr_family_bytes(family)) : NULL;
+	if (!rt || !nh || !to || (gw && !via)) {
 		if (nh)
 			rtnl_route_nh_free(nh);
-		return berr_set(err, ENOMEM, "cannot add a default route: out of memory");
+		return berr_set(err, ENOMEM, "cannot add a route to %s: out of memory", d);
 	}
 	if ((r = nl_thread_sock(&sk, err)) < 0 ||
 	    (r = nl_link_get(ifname, &ifindex, NULL, err)) <= 0) {
 		rtnl_route_nh_free(nh);
 		return r < 0 ? r : berr_set(err, ENODEV, "link %s not found", ifname);
 	}
-	nl_addr_set_prefixlen(dst, 0);
-	rtnl_route_set_family(rt, (uint8_t)gw->family);
-	rtnl_route_set_dst(rt, dst);
+	nl_addr_set_prefixlen(to, (int)dst->len);
+	rtnl_route_set_family(rt, (uint8_t)family);
+	rtnl_route_set_dst(rt, to);
 	rtnl_route_set_table(rt, RT_TABLE_MAIN);
-	rtnl_route_nh_set_gateway(nh, via);
+	if (!gw)
+		rtnl_route_set_scope(rt, RT_SCOPE_LINK);
+	if (via)
+		rtnl_route_nh_set_gateway(nh, via);
 	rtnl_route_nh_set_ifindex(nh, ifindex);
 	rtnl_route_add_nexthop(rt, nh);
 	r = rtnl_route_add(sk, rt, NLM_F_CREATE | NLM_F_REPLACE);
 	if (r < 0)
-		return nl_fail(err, r, "cannot add a default route via %s dev %s", a, ifname);
+		return nl_fail(err, r, "cannot add a route to %s%s%s dev %s", d, gw ? " via " : "",
+			       gw ? cidr_addr_str(gw, a) : "", ifname);
 	return 0;
+}
+
+int nl_route_add_default(const struct ipaddr *gw, const char *ifname, struct berr **err)
+{
+	struct prefix any = {.addr = {.family = gw->family}, .len = 0};
+
+	return nl_route_add(&any, gw, ifname, err);
+}
+
+/* Move name (here) into the namespace netns_fd, renamed new_name there (as
+ * `ip link set NAME netns NS name NEW`); it arrives down. */
+int nl_link_move(const char *name, int netns_fd, const char *new_name, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *changes = rtnl_link_alloc();
+	_cleanup_free_ char *what =
+		xasprintf("move link %s to another namespace as %s", name, new_name);
+
+	if (!changes)
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	rtnl_link_set_ns_fd(changes, netns_fd);
+	rtnl_link_set_name(changes, new_name);
+	return nl_link_change(name, changes, what, err);
 }
 
 /* An rtnl_addr for addr/plen on ifindex.  NULL only on out-of-memory. */
@@ -1058,4 +1088,197 @@ int nl_neigh_del(const char *ifname, const struct ipaddr *ip, struct berr **err)
 		xasprintf("remove neighbour %s on %s", cidr_addr_str(ip, a), ifname);
 
 	return nl_neigh_op(ifname, ip->family, NULL, ip, false, what, err);
+}
+
+struct nl_neigh_walk {
+	int ifindex;
+	nl_neigh_cb cb;
+	void *arg;
+};
+
+static void nl_neigh_visit(struct nl_object *obj, void *data)
+{
+	struct rtnl_neigh *n = (struct rtnl_neigh *)obj;
+	struct nl_neigh_walk *w = data;
+	struct nl_addr *ll = rtnl_neigh_get_lladdr(n), *dst = rtnl_neigh_get_dst(n);
+	int family = rtnl_neigh_get_family(n);
+	struct ipaddr ip = {0};
+	size_t len;
+
+	if (rtnl_neigh_get_ifindex(n) != w->ifindex || !(rtnl_neigh_get_state(n) & NUD_PERMANENT) ||
+	    !ll || nl_addr_get_len(ll) != 6 || !dst)
+		return;
+	if (family == AF_BRIDGE && !(rtnl_neigh_get_flags(n) & NTF_SELF))
+		return; /* (the bridge's own entries for its port) */
+	if (family != AF_BRIDGE && family != AF_INET && family != AF_INET6)
+		return;
+	len = nl_addr_get_len(dst);
+	if (len != 4 && len != 16)
+		return;
+	ip.family = len == 4 ? AF_INET : AF_INET6;
+	memcpy(ip.b, nl_addr_get_binary_addr(dst), len);
+	w->cb(family, nl_addr_get_binary_addr(ll), &ip, w->arg);
+}
+
+/* A dump of the neighbour table of one family into a new cache.  (Not
+ * rtnl_neigh_alloc_cache: its short request header is refused by the
+ * strict checking this socket asks for, and AF_UNSPEC leaves out the
+ * bridge family's forwarding entries.) */
+static int nl_neigh_dump(struct nl_sock *sk, int family, struct nl_cache **ret)
+{
+	struct ndmsg ndm = {.ndm_family = (uint8_t)family};
+	_cleanup_(nl_cache_freep) struct nl_cache *cache =
+		nl_cache_alloc(nl_cache_ops_lookup_safe("route/neigh"));
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
+	int r;
+
+	if (!cache || !msg || nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	r = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (r >= 0)
+		r = nl_cache_pickup(sk, cache);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(cache);
+	return 0;
+}
+
+int nl_neigh_list(const char *ifname, nl_neigh_cb cb, void *arg, struct berr **err)
+{
+	struct nl_neigh_walk w = {.cb = cb, .arg = arg};
+	static const int families[] = {AF_INET, AF_INET6, AF_BRIDGE};
+	struct nl_sock *sk = NULL;
+	int r;
+
+	if ((r = nl_thread_sock(&sk, err)) < 0 ||
+	    (r = nl_link_get(ifname, &w.ifindex, NULL, err)) < 0)
+		return r;
+	if (r == 0)
+		return berr_set(err, ENODEV, "cannot list the entries of %s: no such link", ifname);
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+
+		if ((r = nl_neigh_dump(sk, families[i], &cache)) < 0)
+			return nl_fail(err, r, "cannot list the entries of %s", ifname);
+		nl_cache_foreach(cache, nl_neigh_visit, &w);
+	}
+	return 0;
+}
+
+/* --- macvlan: its links, the VLAN links and stand-in parents it may make --- */
+
+int nl_link_kind_supported(const char *kind, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = rtnl_link_alloc();
+	struct nl_sock *sk = NULL;
+	int r;
+
+	if (!link)
+		return berr_set(err, ENOMEM, "cannot ask the kernel about %s links: out of memory",
+				kind);
+	if ((r = nl_thread_sock(&sk, err)) < 0)
+		return r;
+	if ((r = rtnl_link_set_type(link, kind)) < 0)
+		return nl_fail(err, r, "cannot ask the kernel about %s links", kind);
+	/* no name and no lower link: the kernel looks the kind up first
+	 * (EOPNOTSUPP, "Unknown device type", when it has none, after trying
+	 * to load its module), then refuses the missing lower link */
+	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (r == 0)
+		return 1;
+	switch (nl_errno(r)) {
+	case EOPNOTSUPP:
+		return 0;
+	case EINVAL:
+	case ENODEV:
+		return 1;
+	default:
+		return nl_fail(err, r, "cannot ask the kernel about %s links", kind);
+	}
+}
+
+int nl_macvlan_add(const struct nl_macvlan *m, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = rtnl_link_macvlan_alloc();
+	_cleanup_naddr_ struct nl_addr *mac = NULL;
+	_cleanup_free_ char *what = xasprintf("add macvlan link %s on %s", m->name, m->parent);
+	struct nl_sock *sk = NULL;
+	int mode = rtnl_link_macvlan_str2mode(m->mode);
+	int parent = 0, r;
+
+	if (!link)
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	if (mode < 0)
+		return berr_set(err, EINVAL, "cannot %s: unknown macvlan mode %s", what, m->mode);
+	if ((r = nl_thread_sock(&sk, err)) < 0 ||
+	    (r = nl_link_get(m->parent, &parent, NULL, err)) < 0)
+		return r;
+	if (r == 0)
+		return berr_set(err, ENODEV, "cannot %s: link %s not found", what, m->parent);
+	rtnl_link_set_name(link, m->name);
+	rtnl_link_set_link(link, parent);
+	rtnl_link_macvlan_set_mode(link, (uint32_t)mode);
+	if (m->mtu)
+		rtnl_link_set_mtu(link, m->mtu);
+	if (m->mac) {
+		if (!(mac = nl_addr_build(AF_LLC, m->mac, 6)))
+			return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+		rtnl_link_set_addr(link, mac);
+	}
+	/* born in the sandbox (its name is checked there); the parent is
+	 * looked up here, in the namespace of the request */
+	if (m->netns_fd >= 0)
+		rtnl_link_set_ns_fd(link, m->netns_fd);
+	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_fail(err, r, "cannot %s", what);
+	return 0;
+}
+
+int nl_vlan_add(const char *name, const char *parent, uint16_t vid, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = rtnl_link_vlan_alloc();
+	_cleanup_free_ char *what =
+		xasprintf("add VLAN link %s (VLAN %u on %s)", name, vid, parent);
+	struct nl_sock *sk = NULL;
+	int ifindex = 0, r;
+
+	if (!link)
+		return berr_set(err, ENOMEM, "cannot %s: out of memory", what);
+	if ((r = nl_thread_sock(&sk, err)) < 0 ||
+	    (r = nl_link_get(parent, &ifindex, NULL, err)) < 0)
+		return r;
+	if (r == 0)
+		return berr_set(err, ENODEV, "cannot %s: link %s not found", what, parent);
+	rtnl_link_set_name(link, name);
+	rtnl_link_set_link(link, ifindex);
+	rtnl_link_vlan_set_id(link, vid);
+	rtnl_link_set_flags(link, IFF_UP);
+	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_fail(err, r, "cannot %s", what);
+	return 0;
+}
+
+int nl_link_add_kind(const char *name, const char *kind, struct berr **err)
+{
+	_cleanup_link_ struct rtnl_link *link = rtnl_link_alloc();
+	struct nl_sock *sk = NULL;
+	int r;
+
+	if (!link)
+		return berr_set(err, ENOMEM, "cannot add %s link %s: out of memory", kind, name);
+	if ((r = nl_thread_sock(&sk, err)) < 0)
+		return r;
+	if ((r = rtnl_link_set_type(link, kind)) < 0)
+		return nl_fail(err, r, "cannot add %s link %s", kind, name);
+	rtnl_link_set_name(link, name);
+	rtnl_link_set_flags(link, IFF_UP);
+	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (r < 0)
+		return nl_fail(err, r, "cannot add %s link %s", kind, name);
+	return 0;
 }

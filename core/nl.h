@@ -77,6 +77,12 @@ int nl_neigh_add(const char *ifname, const struct ipaddr *ip, const uint8_t mac[
 		 struct berr **err);
 /* Remove it; an absent entry is success. */
 int nl_neigh_del(const char *ifname, const struct ipaddr *ip, struct berr **err);
+/* Every permanent entry on ifname that nl_fdb_add / nl_neigh_add make:
+ * the device's own forwarding entries with a remote (family AF_BRIDGE, ip
+ * the remote) and neighbours (AF_INET / AF_INET6, ip the neighbour).  From
+ * one dump, so cb may remove entries. */
+typedef void (*nl_neigh_cb)(int family, const uint8_t mac[6], const struct ipaddr *ip, void *arg);
+int nl_neigh_list(const char *ifname, nl_neigh_cb cb, void *arg, struct berr **err);
 /* The name of the link with that MAC (into name[len]): 1 found, 0 not. */
 int nl_link_find_mac(const uint8_t mac[6], char *name, size_t len, struct berr **err);
 int nl_link_get_mtu(const char *name, unsigned *ret, struct berr **err);
@@ -88,6 +94,12 @@ int nl_bridge_port_hairpin(const char *name, struct berr **err);
 int nl_link_set_mac(const char *name, const uint8_t mac[6], struct berr **err);
 /* A main-table default route via gw out of ifname (replacing one there). */
 int nl_route_add_default(const struct ipaddr *gw, const char *ifname, struct berr **err);
+/* A route to dst through gw (NULL: on-link) on ifname, replacing one
+ * that is there. */
+int nl_route_add(const struct prefix *dst, const struct ipaddr *gw, const char *ifname,
+		 struct berr **err);
+/* Move name (here) into the namespace netns_fd, renamed new_name there. */
+int nl_link_move(const char *name, int netns_fd, const char *new_name, struct berr **err);
 
 /* Every prefix of a family (AF_INET, AF_INET6 or AF_UNSPEC for both) in use
  * in this namespace: the networks of addresses on links and the
@@ -102,5 +114,29 @@ int nl_default_route_mtu(unsigned *ret, struct berr **err);
 
 /* Close this thread's socket (before a thread exits or changes namespace). */
 void nl_thread_done(void);
+
+/* Does the kernel know links of this kind?  1 yes, 0 no (it answered
+ * "Unknown device type": not built in and no module to load).  Asks by a
+ * creation request without a name or a lower link, so it is only for
+ * kinds that need one (macvlan, ipvlan, vlan): nothing is made. */
+int nl_link_kind_supported(const char *kind, struct berr **err);
+/* A macvlan link on parent (a link here), born in the namespace open at
+ * netns_fd (-1: here) as name, down.  mode: "bridge", "private", "vepa"
+ * or "passthru"; mac NULL: the kernel's (passthru takes the parent's
+ * anyway); mtu 0: the parent's.  EEXIST if the name is taken there. */
+struct nl_macvlan {
+	const char *name, *parent;
+	const char *mode;
+	const uint8_t *mac;
+	unsigned mtu;
+	int netns_fd;
+};
+int nl_macvlan_add(const struct nl_macvlan *m, struct berr **err);
+/* An 802.1q VLAN link name with id vid on parent, up (the parent must be
+ * up).  EOPNOTSUPP when the kernel has no 802.1q (module 8021q). */
+int nl_vlan_add(const char *name, const char *parent, uint16_t vid, struct berr **err);
+/* A link of a kind that needs no attributes (dummy, ifb), up.  EOPNOTSUPP
+ * when the kernel lacks that kind. */
+int nl_link_add_kind(const char *name, const char *kind, struct berr **err);
 
 #endif

@@ -12,10 +12,8 @@
 #include "drivers/driver.h"
 
 static const struct net_driver *const drivers[] = {
-	&bridge_driver,
-	&host_driver,
-	&null_driver,
-	&overlay_driver,
+	&bridge_driver,	 &host_driver, &ipvlan_driver,
+	&macvlan_driver, &null_driver, &overlay_driver,
 };
 
 const struct net_driver *driver_find(const char *name)
@@ -23,7 +21,7 @@ const struct net_driver *driver_find(const char *name)
 	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++)
 		if (streq(drivers[i]->name, name))
 			return drivers[i];
-	return NULL;
+	return remote_driver(name);
 }
 
 void driver_restore_done(void)

@@ -35,6 +35,9 @@ struct net_driver {
 	/* Its subnets are routed in the daemon's namespace, so they must not
 	 * overlap an address or route already there (bridge). */
 	bool routed_subnets;
+	/* An endpoint's gateways come from its join (ep->join_gw4/6, remote
+	 * plugins), not from the network's IPAM. */
+	bool gw_from_join;
 	/* Check the network's options before anything is allocated for it;
 	 * refuses what the driver cannot do (EINVAL) or what clashes with an
 	 * existing kernel object (EEXIST).  Changes nothing. */
@@ -67,6 +70,10 @@ struct net_driver {
 	 * for net on this host. */
 	int (*peer_set)(struct network *net, const struct net_peer *peer, struct berr **err);
 	void (*peer_del)(struct network *net, const char *peer_id);
+	/* After a full resync of the cluster state (daemon start, compacted
+	 * history): every endpoint elsewhere has been set again, so entries in
+	 * the kernel for any other (a previous daemon's) are stale and go. */
+	void (*peers_synced)(struct network *net);
 };
 
 /* Call every built-in driver's restore_done; failures are logged. */
@@ -74,8 +81,19 @@ void driver_restore_done(void);
 
 extern const struct net_driver bridge_driver;
 extern const struct net_driver host_driver;
+extern const struct net_driver ipvlan_driver;
+extern const struct net_driver macvlan_driver;
 extern const struct net_driver null_driver;
 extern const struct net_driver overlay_driver;
+
+/* Network drivers that are plugins (drivers/remote.c): reg is where they
+ * are found (NULL: none, and the drivers made so far are freed). */
+struct plugins;
+void remote_configure(struct plugins *reg);
+/* The driver of the plugin called name: made now (the plugin is activated
+ * when first needed), the same object afterwards; NULL when plugins are
+ * off. */
+const struct net_driver *remote_driver(const char *name);
 
 /* For drivers that join sandboxes with veth pairs: a random host-side
  * name ("veth" + 7 hex digits, as Docker's), and, run inside the sandbox
@@ -84,7 +102,7 @@ extern const struct net_driver overlay_driver;
 void driver_veth_name(char buf[static 16]);
 int driver_ep_up_inside(void *arg, struct berr **err);
 
-/* A built-in driver by name, or NULL. */
+/* A built-in driver by name, else a plugin's (remote_driver), or NULL. */
 const struct net_driver *driver_find(const char *name);
 
 #endif

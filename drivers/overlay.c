@@ -56,11 +56,30 @@ struct ov_net {
 	char *netns; /* the overlay's namespace file */
 	char vxlan[16];
 	uint32_t vni;
+	uint16_t port; /* its UDP port on every host */
 	unsigned mtu;
 	bool up; /* the namespace and its devices exist */
 	struct ov_peer *peers;
 	size_t n_peers;
 };
+
+/* -o vxlan_port=N: the VXLAN UDP port of the network on every host. */
+static int ov_port_option(const struct network *net, uint16_t *ret, struct berr **err)
+{
+	const char *v = json_string_value(json_object_get(net->options, OVERLAY_OPT_PORT));
+	char *end;
+	unsigned long n;
+
+	*ret = OVERLAY_PORT;
+	if (!v)
+		return 0;
+	n = strtoul(v, &end, 10);
+	if (!*v || *end || n < 1 || n > 65535)
+		return berr_set(err, EINVAL, "%s: invalid UDP port %s (a number from 1 to 65535)",
+				OVERLAY_OPT_PORT, v);
+	*ret = (uint16_t)n;
+	return 0;
+}
 
 static struct ov_net *ov_of(struct network *net)
 {
@@ -72,6 +91,7 @@ static struct ov_net *ov_of(struct network *net)
 	ov = xcalloc(1, sizeof(*ov));
 	overlay_vni_option(net, &vni, NULL);
 	ov->vni = vni;
+	ov_port_option(net, &ov->port, NULL);
 	snprintf(ov->vxlan, sizeof(ov->vxlan), "vx%06x", vni & 0xffffff);
 	ov->netns =
 		xasprintf("%s/overlay/%.12s", ov_exec_root ? ov_exec_root : "/run/berth", net->id);
@@ -194,8 +214,7 @@ static int ov_up(struct network *net, struct ov_net *ov, struct berr **err)
 	_cleanup_free_ char *dir =
 		xasprintf("%s/overlay", ov_exec_root ? ov_exec_root : "/run/berth");
 	_cleanup_close_ int fd = -1;
-	struct nl_vxlan v = {ov->vxlan, ov->vni, OVERLAY_PORT, ov_has_local ? &ov_local : NULL,
-			     0,		-1};
+	struct nl_vxlan v = {ov->vxlan, ov->vni, ov->port, ov_has_local ? &ov_local : NULL, 0, -1};
 	int r;
 
 	if (ov->up)
@@ -229,7 +248,8 @@ static int ov_up(struct network *net, struct ov_net *ov, struct berr **err)
 		ov->up = false;
 		goto fail;
 	}
-	log_info("overlay %s: VXLAN %u, MTU %u, on this host now", net->name, ov->vni, ov->mtu);
+	log_info("overlay %s: VXLAN %u on UDP port %u, MTU %u, on this host now", net->name,
+		 ov->vni, ov->port, ov->mtu);
 	return 0;
 fail:
 	sb_netns_del(ov->netns, NULL);
@@ -396,14 +416,70 @@ static void overlay_peer_del(struct network *net, const char *peer_id)
 		}
 }
 
+struct ov_stale {
+	struct ov_net *ov;
+	unsigned removed;
+};
+
+/* (inside the overlay's namespace) an entry no peer accounts for goes */
+static void ov_stale_entry(int family, const uint8_t mac[6], const struct ipaddr *ip, void *arg)
+{
+	struct ov_stale *x = arg;
+	struct ov_net *ov = x->ov;
+
+	for (size_t i = 0; i < ov->n_peers; i++) {
+		const struct ov_peer *p = &ov->peers[i];
+
+		if (memcmp(p->mac, mac, 6) != 0)
+			continue;
+		if (family == AF_BRIDGE ? cidr_addr_eq(&p->vtep, ip)
+					: p->has4 && cidr_addr_eq(&p->addr4, ip))
+			return;
+	}
+	if (family == AF_BRIDGE)
+		nl_fdb_del(ov->vxlan, mac, ip, NULL);
+	else
+		nl_neigh_del(ov->vxlan, ip, NULL);
+	x->removed++;
+}
+
+static int ov_reconcile_inside(void *arg, struct berr **err)
+{
+	struct ov_stale *x = arg;
+
+	return nl_neigh_list(x->ov->vxlan, ov_stale_entry, x, err);
+}
+
+static void overlay_peers_synced(struct network *net)
+{
+	struct ov_net *ov = ov_of(net);
+	struct ov_stale x = {ov, 0};
+	struct berr *e = NULL;
+
+	if (!ov->up && access(ov->netns, F_OK) == 0)
+		ov->up = true; /* (a previous daemon's, taken over) */
+	if (!ov->up)
+		return;
+	if (sb_netns_run(ov->netns, ov_reconcile_inside, &x, &e) < 0)
+		log_warn("overlay %s: cannot reconcile its entries: %s", net->name, berr_msg(e));
+	else if (x.removed)
+		log_info("overlay %s: %u stale forwarding/neighbour entries removed", net->name,
+			 x.removed);
+	berr_free(e);
+}
+
 static int overlay_network_validate(struct network *net, struct berr **err)
 {
 	uint32_t vni;
+	uint16_t port;
+	int r;
 
 	if (json_object_get(net->options, "encrypted"))
 		return berr_set(err, EINVAL,
 				"encrypted overlay networks are not supported yet: create it "
 				"without -o encrypted");
+	if ((r = ov_port_option(net, &port, err)) < 0)
+		return r;
 	return overlay_vni_option(net, &vni, err);
 }
 
@@ -417,4 +493,5 @@ const struct net_driver overlay_driver = {
 	.leave = overlay_leave,
 	.peer_set = overlay_peer_set,
 	.peer_del = overlay_peer_del,
+	.peers_synced = overlay_peers_synced,
 };

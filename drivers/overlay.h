@@ -12,7 +12,8 @@
 #define OVERLAY_VNI_FIRST 4096 /* allocated from here up, as Docker does */
 #define OVERLAY_VNI_MAX	  16777215u
 
-#define OVERLAY_PORT 4789 /* VXLAN's UDP port (IANA) */
+#define OVERLAY_PORT	 4789 /* VXLAN's UDP port (IANA), unless -o vxlan_port= */
+#define OVERLAY_OPT_PORT "vxlan_port"
 
 /* Where the overlays' namespaces go (<exec_root>/overlay/) and this host's
  * underlay address (the VXLAN devices' source). */

@@ -239,8 +239,9 @@ static int ipam_default_pool_release(struct ipam *ipam, const char *pool_id, str
 
 static int ipam_default_address_request(struct ipam *ipam, const char *pool_id,
 					const struct ipaddr *want, unsigned flags,
-					struct ipaddr *ret, struct berr **err)
+					const uint8_t *mac, struct ipaddr *ret, struct berr **err)
 {
+	(void)mac;
 	struct ipam_pool *pool = ipam_default_find(ipam_default(ipam), pool_id, NULL);
 	struct ipaddr got;
 	uint64_t hint;

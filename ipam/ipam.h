@@ -8,6 +8,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
 
 #include "core/berr.h"
 #include "ipam/cidr.h"
@@ -28,11 +31,14 @@ struct ipam_pool_req {
 	const struct prefix *avoid;  /* prefixes in use outside IPAM (kernel routes) */
 	size_t n_avoid;
 	const char *owner; /* network id, recorded with the pool */
+	json_t *options;   /* --ipam-opt (a string map; may be NULL) */
 };
 
 struct ipam_pool_reply {
 	char *pool_id;	      /* caller frees */
 	struct prefix subnet; /* the pool's subnet */
+	bool has_gateway;     /* the driver named the gateway with the pool */
+	struct ipaddr gateway;
 };
 
 /* Flags for address_request. */
@@ -45,6 +51,10 @@ struct ipam;
 
 struct ipam_driver {
 	const char *name;
+	/* The driver picks the gateway when the user gave none (address_request
+	 * with want NULL and IPAM_ADDR_GATEWAY); else the controller asks for
+	 * the subnet's first address. */
+	bool picks_gateway;
 	/* Reserve a pool.  Explicit subnets overlapping another pool fail with
 	 * EPERM ("Pool overlaps with other one on this address space"); no
 	 * free default pool fails with EINVAL.  On success fills *ret. */
@@ -52,11 +62,13 @@ struct ipam_driver {
 			    struct ipam_pool_reply *ret, struct berr **err);
 	/* Release a pool and every address in it.  Unknown ids are success. */
 	int (*pool_release)(struct ipam *ipam, const char *pool_id, struct berr **err);
+	/* (mac: the endpoint's, for drivers that want it; NULL for gateways) */
 	/* Reserve want (EPERM "Address already in use" if taken, EINVAL if
 	 * outside the pool) or, with want NULL, the next free address of the
 	 * pool's range: O(1) amortised.  ENOSPC when none is left. */
 	int (*address_request)(struct ipam *ipam, const char *pool_id, const struct ipaddr *want,
-			       unsigned flags, struct ipaddr *ret, struct berr **err);
+			       unsigned flags, const uint8_t *mac, struct ipaddr *ret,
+			       struct berr **err);
 	/* Free an address.  Freeing a free address is success. */
 	int (*address_release)(struct ipam *ipam, const char *pool_id, const struct ipaddr *addr,
 			       struct berr **err);

@@ -374,6 +374,21 @@ expect "inner has an address from lab's --ip-range" "$got" "*inet 10.20.5.*"
 blocked berth exec inner timeout 3 wget -qO- "http://$OUT_IP/cgi-bin/ip"
 blocked berth exec inner ping -c1 -W1 "$OUT_IP"
 
+say "macvlan: containers on the outside's wire (up0), with addresses of their own"
+run berth network create -d macvlan -o parent=up0 --subnet 198.51.100.0/24 --gateway "$OUT_IP" \
+	--ip-range 198.51.100.128/25 wire
+run berth run -d --name m1 --network wire busybox sleep 600
+run berth run -d --name m2 --network wire busybox sleep 600
+get berth inspect -f '{{.NetworkSettings.Networks.wire.IPAddress}}' m1
+mip=$got
+expect "m1 has an address of the outside's subnet" "$mip" "198.51.100.1[2-9]*"
+get berth exec m1 timeout 5 wget -qO- "http://$OUT_IP/cgi-bin/ip"
+expect "the outside sees m1's own address (no NAT)" "$got" "$mip"
+get berth exec m2 ping -c1 -W2 m1
+expect "m2 reaches m1 on the wire (bridge mode), by name" "$got" "*1 packets received*"
+get berth exec m1 ip route
+expect "the default route is the outside's router" "$got" "default via $OUT_IP dev eth0*"
+
 say "disconnect: c2 leaves frontend and no longer reaches c3, nor knows its name"
 run berth network disconnect frontend c2
 blocked berth exec c2 ping -c1 -W1 "$ip3"
@@ -426,6 +441,8 @@ get berth exec near ping -c1 -W2 far
 expect "near (host 1) pings far (host 2) by name, over VXLAN" "$got" "PING far (10.30.0.*)*1 packets received*"
 get berth exec near cat /sys/class/net/eth0/mtu
 expect "the overlay's MTU is the underlay's less 50" "$got" 1450
+get berth exec near timeout 5 wget -qO- "http://$OUT_IP/cgi-bin/ip"
+expect "near goes out through docker_gwbridge (eth1), seen as host 1" "$got" "$HOST_IP"
 run berth rm -f near
 run h2 berth rm -f far
 run berth network rm ov
@@ -433,7 +450,7 @@ get h2 berth network ls --filter driver=overlay -q
 expect "removed on host 1, gone on host 2" "$got" ""
 
 say "clean up: containers, then networks; nothing is left behind"
-run berth rm -f c1 c2 c3 web client inner
+run berth rm -f c1 c2 c3 web client inner m1 m2
 get berth ps -aq
 expect "no container left" "$got" ""
 run berth network prune -f

@@ -15,6 +15,8 @@
 #           dnsmasq (its own namespaces and berthd #3)
 #   part 4  overlaybench.sh: an overlay across two simulated hosts and etcd
 #           (tests/integration/cluster.bash) against its underlay
+#   part 5  pluginbench.sh: connect/disconnect through a remote network
+#           plugin (tests/plugins/netplugin.py) beside a bridge network
 #
 # Environment (defaults): ROUNDS (50 network rounds, 30 lifecycles), LEVELS
 # (1,100,500 ctrbench), CONNECT_LEVELS (1,100,500), CONNECT_ROUNDS (30),
@@ -235,6 +237,9 @@ run dnsbench "$here/dnsbench.sh" "$TMP/busybox.tar"
 
 # --- part 4: the overlay (overlaybench.sh makes its hosts, etcd, berthds) ----
 run overlaybench "$here/overlaybench.sh" "$TMP/busybox.tar"
+
+# --- part 5: connect/disconnect through a remote network plugin ----------
+run pluginbench "$here/pluginbench.sh" "$TMP/busybox.tar"
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "errors (not timings): ${failed[*]}"
 	exit 1

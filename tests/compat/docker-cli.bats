@@ -29,7 +29,7 @@ teardown() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *"Server Version: 0.1.0"* ]]
-	[[ $output == *"Network: bridge host null"* ]]
+	[[ $output == *"Network: bridge host ipvlan macvlan null overlay"* ]]
 	run docker info --format '{{.OSType}} {{.Swarm.LocalNodeState}}'
 	[ "$output" = "linux inactive" ]
 }

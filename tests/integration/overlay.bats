@@ -17,8 +17,30 @@ setup() {
 }
 
 teardown() {
+	[ -n "${WEB_PID:-}" ] && kill "$WEB_PID" 2>/dev/null
 	cluster_down
 }
+
+# infra_httpd: a web server on the etcd host (10.200.0.2:80), which has no
+# route to any container subnet; /cgi-bin/ip answers with the client's
+# address.
+infra_httpd() {
+	local www=$TMP/www
+	mkdir -p "$www/cgi-bin"
+	printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' >"$www/cgi-bin/ip"
+	chmod +x "$www/cgi-bin/ip"
+	ip netns exec "$CL-infra" busybox httpd -f -p "$CL_NET.2:80" -h "$www" </dev/null >/dev/null 2>&1 &
+	WEB_PID=$!
+	for _ in $(seq 1 50); do
+		ip netns exec "$CL-infra" timeout 1 wget -qO- "http://$CL_NET.2/cgi-bin/ip" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "the web server on the etcd host did not answer"
+	return 1
+}
+
+# A container running a web server whose /cgi-bin/ip echoes the client.
+WEB='mkdir -p /www/cgi-bin && printf "#!/bin/sh\necho Content-Type: text/plain\necho\necho \$REMOTE_ADDR\n" >/www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www'
 
 # net_field N NETWORK TEMPLATE
 net_field() {
@@ -188,16 +210,36 @@ net_field() {
 	on 1 docker network rm ov
 }
 
-@test "berthd restarted with overlay containers running: no ping lost, and later changes still reach it" {
-	on 1 docker network create -d overlay --attachable --subnet 10.89.0.0/24 ov >/dev/null
+@test "berthd restarted with overlay containers running: no ping lost, entries reconciled, later changes still reach it; a VXLAN port of its own" {
+	on 1 docker network create -d overlay --attachable -o vxlan_port=4790 --subnet 10.89.0.0/24 ov >/dev/null
 	for h in 1 2; do
 		on "$h" docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
 		for i in $(seq 1 50); do on "$h" docker network inspect ov >/dev/null 2>&1 && break; sleep 0.1; done
 	done
 	on 1 docker run -d --name ca --network ov busybox sleep 600 >/dev/null
 	on 2 docker run -d --name cb --network ov busybox sleep 600 >/dev/null
+	on 2 docker run -d --name cgone --network ov busybox sleep 600 >/dev/null
 	ipa=$(on 1 docker inspect -f '{{.NetworkSettings.Networks.ov.IPAddress}}' ca)
 	key=$(on 2 docker inspect -f '{{.NetworkSettings.SandboxKey}}' cb)
+	# -o vxlan_port: the VXLAN device of every host on that port
+	ovns=$(ls -d "$TMP"/h1/exec/overlay/*)
+	run nsenter --net="$ovns" ip -d link show
+	[[ $output == *"dstport 4790"* ]]
+	# a container that goes while h1's berthd is down leaves entries there
+	# that the restarted berthd removes (the others it keeps)
+	macg=$(on 2 docker inspect -f '{{.NetworkSettings.Networks.ov.MacAddress}}' cgone)
+	ipg=$(on 2 docker inspect -f '{{.NetworkSettings.Networks.ov.IPAddress}}' cgone)
+	macb=$(on 2 docker inspect -f '{{.NetworkSettings.Networks.ov.MacAddress}}' cb)
+	for i in $(seq 1 30); do nsenter --net="$ovns" bridge fdb show | grep -q "$macg" && break; sleep 0.1; done
+	host_stop 1
+	on 2 docker rm -f cgone >/dev/null
+	host_start 1
+	for i in $(seq 1 50); do nsenter --net="$ovns" bridge fdb show | grep -q "$macg" || break; sleep 0.1; done
+	run nsenter --net="$ovns" sh -c 'bridge fdb show; ip neigh show'
+	echo "$output"
+	[[ $output != *"$macg"* ]]
+	[[ $output != *"$ipg "* ]]
+	[[ $output == *"$macb dev vx"*"dst $CL_NET.12 "*"self permanent"* ]]
 	# 30 pings over 3 s while h1's berthd stops and starts again
 	nsenter --net="$key" ping -c 30 -i 0.1 -W 1 "$ipa" >"$TMP/ping" 2>&1 &
 	pp=$!
@@ -275,4 +317,101 @@ net_field() {
 	# info says where the store is
 	run on 1 api GET /info
 	[ "$(echo "${lines[0]}" | python3 -c 'import json,sys; i=json.load(sys.stdin); print(i["ClusterStore"], i["ClusterAdvertise"])')" = "etcd://$ETCD_EP 10.200.0.11" ]
+}
+
+@test "overlay containers go out through docker_gwbridge with NAT (not when --internal); ports published there; it goes when another network gives the way out" {
+	on 1 docker network create -d overlay --attachable --subnet 10.90.0.0/24 ov >/dev/null
+	on 1 docker network create -d overlay --attachable --internal --subnet 10.91.0.0/24 ovi >/dev/null
+	on 1 docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
+	infra_httpd
+	on 1 docker run -d --name co --network ov -p 8080:80 busybox sh -c "$WEB" >/dev/null
+	# the etcd host has no route to the container: the answer shows h1's address
+	run on 1 docker exec co timeout 3 wget -qO- "http://$CL_NET.2/cgi-bin/ip"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$CL_NET.11" ]
+	# eth0 on the overlay, eth1 on docker_gwbridge with the default route
+	[ "$(on 1 docker exec co cat /sys/class/net/eth0/mtu)" = 1450 ]
+	gw=$(on 1 docker network inspect -f '{{(index .IPAM.Config 0).Gateway}}' docker_gwbridge)
+	run on 1 docker exec co ip route
+	echo "$output"
+	[[ $output == *"default via $gw dev eth1"* ]]
+	# docker_gwbridge: a local bridge without inter-container traffic; the
+	# container's endpoint there is "gateway_<id>", not one of its networks
+	[ "$(on 1 docker network inspect -f '{{.Driver}} {{.Scope}} {{index .Options "com.docker.network.bridge.enable_icc"}}' docker_gwbridge)" = "bridge local false" ]
+	id=$(on 1 docker inspect -f '{{.Id}}' co)
+	[ "$(on 1 docker network inspect -f '{{range .Containers}}{{.Name}}{{end}}' docker_gwbridge)" = "gateway_${id:0:12}" ]
+	[ "$(on 1 docker inspect -f '{{len .NetworkSettings.Networks}}' co)" = 1 ]
+	run on 1 docker network rm docker_gwbridge
+	[ "$status" -ne 0 ]
+	# -p: published on the way out, reached at h1's address
+	[ "$(on 1 docker port co 80/tcp | head -1)" = "0.0.0.0:8080" ]
+	run ip netns exec "$CL-infra" timeout 3 wget -qO- "http://$CL_NET.11:8080/cgi-bin/ip"
+	[ "$status" -eq 0 ]
+	# on an --internal overlay only: no way out, no second interface
+	run on 1 docker run --rm --network ovi busybox sh -c "ls /sys/class/net; timeout 2 wget -qO- http://$CL_NET.2/cgi-bin/ip"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output != *eth1* ]]
+	# a bridge network gives the way out: the gwbridge endpoint goes ...
+	on 1 docker network create lan >/dev/null
+	on 1 docker network connect lan co
+	[ -z "$(on 1 docker network inspect -f '{{range .Containers}}{{.Name}}{{end}}' docker_gwbridge)" ]
+	run on 1 docker exec co ip route
+	[[ $output == *"default via"*"dev eth2"* ]] || [[ $output == *"default via"*"dev eth1"* ]]
+	on 1 docker exec co timeout 3 wget -qO- "http://$CL_NET.2/cgi-bin/ip"
+	# ... and comes back when it is disconnected
+	on 1 docker network disconnect lan co
+	[ "$(on 1 docker network inspect -f '{{range .Containers}}{{.Name}}{{end}}' docker_gwbridge)" = "gateway_${id:0:12}" ]
+	on 1 docker exec co timeout 3 wget -qO- "http://$CL_NET.2/cgi-bin/ip"
+	# berthd restarted: still the way out, and it goes with the container
+	host_stop 1
+	host_start 1
+	on 1 docker exec co timeout 3 wget -qO- "http://$CL_NET.2/cgi-bin/ip"
+	on 1 docker stop -t 0 co >/dev/null
+	[ -z "$(on 1 docker network inspect -f '{{range .Containers}}{{.Name}}{{end}}' docker_gwbridge)" ]
+	on 1 docker start co >/dev/null
+	on 1 docker exec co timeout 3 wget -qO- "http://$CL_NET.2/cgi-bin/ip"
+	on 1 docker rm -f co >/dev/null
+	ls "$TMP/h1/root/endpoints" | grep -c . | grep -qx 0 || { ls -l "$TMP/h1/root/endpoints"; false; }
+	on 1 docker network rm docker_gwbridge ov ovi lan >/dev/null
+}
+
+@test "a host whose watch comes back after etcd compacted the history it missed resyncs: containers that went meanwhile are dropped" {
+	on 1 docker network create -d overlay --attachable --subnet 10.92.0.0/24 ov >/dev/null
+	for h in 1 2; do
+		on "$h" docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
+		for i in $(seq 1 50); do on "$h" docker network inspect ov >/dev/null 2>&1 && break; sleep 0.1; done
+	done
+	on 1 docker run -d --name ca --network ov busybox sleep 600 >/dev/null
+	on 2 docker run -d --name cgone --network ov busybox sleep 600 >/dev/null
+	macg=$(on 2 docker inspect -f '{{.NetworkSettings.Networks.ov.MacAddress}}' cgone)
+	ovns=$(ls -d "$TMP"/h1/exec/overlay/*)
+	for i in $(seq 1 50); do nsenter --net="$ovns" bridge fdb show | grep -q "$macg" && break; sleep 0.1; done
+	on 1 docker exec ca nslookup cgone >/dev/null
+	# h1 loses etcd (its connections refused) while etcd restarts, cgone
+	# goes and etcd compacts that history away
+	ip netns exec "$CL-h1" nft -f - <<-NFT
+		table ip cut {
+			chain out {
+				type filter hook output priority 0;
+				ip daddr $CL_NET.2 tcp dport 2379 reject with tcp reset
+			}
+		}
+	NFT
+	etcd_stop
+	etcd_start
+	on 2 docker rm -f cgone >/dev/null
+	rev=$(etcdctl put /berth-test/mark x -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])')
+	etcdctl compact "$rev"
+	ip netns exec "$CL-h1" nft delete table ip cut
+	# back: the watch cannot resume there, so h1 reads everything again and
+	# drops what it did not find
+	for i in $(seq 1 200); do nsenter --net="$ovns" bridge fdb show | grep -q "$macg" || break; sleep 0.1; done
+	run nsenter --net="$ovns" bridge fdb show
+	[[ $output != *"$macg"* ]]
+	grep -qi 'resync' "$TMP/h1/berthd.log"
+	run on 1 docker exec ca nslookup cgone
+	[ "$status" -ne 0 ]
+	on 1 docker rm -f ca >/dev/null
 }

@@ -116,7 +116,8 @@ static void addr_get(struct ipam *ipam, const char *id, const char *want, unsign
 	struct berr *err = NULL;
 	struct ipaddr got;
 	char buf[CIDR_STRLEN];
-	int r = ipam->driver->address_request(ipam, id, want ? A(want) : NULL, flags, &got, &err);
+	int r = ipam->driver->address_request(ipam, id, want ? A(want) : NULL, flags, NULL, &got,
+					      &err);
 
 	if (r < 0)
 		fail_msg("address_request %s: %s", want ? want : "(next)", berr_msg(err));
@@ -130,9 +131,9 @@ static void addr_fail(struct ipam *ipam, const char *id, const char *want, unsig
 	struct berr *err = NULL;
 	struct ipaddr got = {.family = 99};
 
-	assert_int_equal(
-		ipam->driver->address_request(ipam, id, want ? A(want) : NULL, flags, &got, &err),
-		-code);
+	assert_int_equal(ipam->driver->address_request(ipam, id, want ? A(want) : NULL, flags, NULL,
+						       &got, &err),
+			 -code);
 	assert_int_equal(got.family, 99);
 	assert_non_null(err);
 	if (msg)
@@ -557,7 +558,8 @@ static void test_full_slash16_fast(void **state)
 
 	(void)state;
 	for (int i = 0; i < 65534; i++)
-		assert_int_equal(ipam->driver->address_request(ipam, id, NULL, 0, &got, NULL), 0);
+		assert_int_equal(ipam->driver->address_request(ipam, id, NULL, 0, NULL, &got, NULL),
+				 0);
 	addr_fail(ipam, id, NULL, 0, ENOSPC, NULL);
 	addr_put(ipam, id, "10.8.128.77");
 	addr_get(ipam, id, NULL, 0, "10.8.128.77");

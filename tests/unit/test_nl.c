@@ -540,6 +540,26 @@ static int new_netns(void)
 	return fd;
 }
 
+struct seen_entries {
+	unsigned fdb, neigh;
+	struct ipaddr fdb_dst, neigh_ip;
+	uint8_t mac[6];
+};
+
+static void seen_entry(int family, const uint8_t mac[6], const struct ipaddr *ip, void *arg)
+{
+	struct seen_entries *s = arg;
+
+	if (family == AF_BRIDGE) {
+		s->fdb++;
+		s->fdb_dst = *ip;
+	} else {
+		s->neigh++;
+		s->neigh_ip = *ip;
+	}
+	memcpy(s->mac, mac, 6);
+}
+
 static void test_vxlan(void **state)
 {
 	const uint8_t mac[6] = {0x02, 0x42, 0x0a, 0x00, 0x09, 0x03};
@@ -580,6 +600,20 @@ static void test_vxlan(void **state)
 	out = command_output("ip neigh show dev tvx0");
 	assert_non_null(strstr(out, "10.0.9.3 lladdr 02:42:0a:00:09:03 PERMANENT"));
 	free(out);
+	/* listed back: one forwarding entry, one neighbour (not the kernel's
+	 * own entries of the device) */
+	{
+		struct seen_entries seen = {0};
+
+		assert_int_equal(nl_neigh_list("tvx0", seen_entry, &seen, NULL), 0);
+		assert_int_equal(seen.fdb, 1);
+		assert_int_equal(seen.neigh, 1);
+		assert_true(cidr_addr_eq(&seen.fdb_dst, &remote));
+		assert_true(cidr_addr_eq(&seen.neigh_ip, &ip));
+		assert_memory_equal(seen.mac, mac, 6);
+		assert_int_equal(nl_neigh_list("nope0", seen_entry, &seen, &err), -ENODEV);
+		berr_freep(&err);
+	}
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(nl_fdb_del("tvx0", mac, &remote, NULL), 0);
 		assert_int_equal(nl_neigh_del("tvx0", &ip, NULL), 0);
@@ -604,6 +638,287 @@ static void test_vxlan(void **state)
 	assert_int_equal(nl_vxlan_add(&v, &err), -EEXIST);
 	berr_freep(&err);
 	close(fd); /* the namespace and tvx2 go */
+}
+
+/* --- macvlan: the links (core/nl.c) and the drivers --- */
+
+/* ip(8) output inside the namespace open at fd. */
+static char *command_output_in(int fd, const char *args)
+{
+	_cleanup_free_ char *cmd =
+		xasprintf("nsenter --net=/proc/%d/fd/%d ip %s", (int)getpid(), fd, args);
+
+	return command_output(cmd);
+}
+
+/* What the kernel says of a kind, asked the way nl.c asks; nothing made. */
+static void test_link_kinds(void **state)
+{
+	struct berr *err = NULL;
+	int links, vlan, r;
+	char *out;
+
+	(void)state;
+	NEED_NS();
+	links = link_count();
+	assert_int_equal(nl_link_kind_supported("macvlan", NULL), 1);
+	assert_int_equal(nl_link_kind_supported("berthnosuch", NULL), 0);
+	vlan = nl_link_kind_supported("vlan", NULL);
+	assert_true(vlan == 0 || vlan == 1);
+	assert_true(nl_link_kind_supported("ipvlan", NULL) >= 0);
+	assert_int_equal(link_count(), links);
+
+	/* a VLAN link, up, where the kernel has 802.1q; refused clearly where not */
+	ip("link add tvl0 type veth peer name tvl1");
+	ip("link set tvl0 up");
+	r = nl_vlan_add("tvl0.10", "tvl0", 10, &err);
+	if (vlan) {
+		assert_int_equal(r, 0);
+		assert_true(link_up("tvl0.10"));
+		out = command_output("ip -d link show tvl0.10");
+		assert_non_null(strstr(out, "vlan protocol 802.1Q id 10"));
+		free(out);
+		assert_int_equal(nl_vlan_add("tvl0.10", "tvl0", 10, &err), -EEXIST);
+		berr_freep(&err);
+		assert_int_equal(nl_link_del("tvl0.10", NULL), 0);
+	} else {
+		assert_int_equal(r, -EOPNOTSUPP);
+		assert_non_null(strstr(err->msg, "cannot add VLAN link tvl0.10 (VLAN 10 on tvl0)"));
+		berr_freep(&err);
+		assert_false(exists("tvl0.10"));
+	}
+	assert_int_equal(nl_vlan_add("tvl9.10", "tvl9", 10, &err), -ENODEV);
+	assert_string_equal(err->msg, "cannot add VLAN link tvl9.10 (VLAN 10 on tvl9): link tvl9 "
+				      "not found");
+	berr_freep(&err);
+
+	/* links that need nothing: a dummy (where the kernel has them), an ifb */
+	r = nl_link_add_kind("tdm0", "dummy", &err);
+	assert_true(r == 0 || r == -EOPNOTSUPP);
+	if (r == 0) {
+		assert_true(link_up("tdm0"));
+		assert_int_equal(nl_link_del("tdm0", NULL), 0);
+	} else {
+		assert_non_null(strstr(err->msg, "cannot add dummy link tdm0"));
+		berr_freep(&err);
+		assert_false(exists("tdm0"));
+	}
+	assert_int_equal(nl_link_add_kind("tifb0", "ifb", NULL), 0);
+	assert_true(link_up("tifb0"));
+	assert_int_equal(nl_link_add_kind("tifb0", "ifb", &err), -EEXIST);
+	berr_freep(&err);
+	assert_int_equal(nl_link_del("tifb0", NULL), 0);
+	assert_int_equal(nl_link_del("tvl0", NULL), 0);
+	assert_int_equal(link_count(), links);
+}
+
+static void test_macvlan_link(void **state)
+{
+	const uint8_t mac[6] = {0x02, 0x42, 0xc0, 0x00, 0x02, 0x0a};
+	struct nl_macvlan m = {"eth0", "tmp0", "private", mac, 1400, -1};
+	struct berr *err = NULL;
+	_cleanup_free_ char *kind = NULL;
+	int links, fd;
+	char *out;
+
+	(void)state;
+	NEED_NS();
+	ip("link add tmp0 type veth peer name tmp1");
+	ip("link set tmp0 mtu 1400");
+	links = link_count();
+	fd = new_netns();
+	assert_true(fd >= 0);
+	m.netns_fd = fd;
+
+	/* born in the other namespace, with its name, MAC, mode and MTU */
+	assert_int_equal(nl_macvlan_add(&m, NULL), 0);
+	assert_int_equal(link_count(), links);
+	out = command_output_in(fd, "-d link show eth0");
+	assert_non_null(strstr(out, "mtu 1400"));
+	assert_non_null(strstr(out, "link/ether 02:42:c0:00:02:0a"));
+	assert_non_null(strstr(out, "macvlan mode private"));
+	free(out);
+	assert_int_equal(nl_macvlan_add(&m, &err), -EEXIST);
+	assert_non_null(strstr(err->msg, "cannot add macvlan link eth0 on tmp0"));
+	berr_freep(&err);
+
+	/* here, with the kernel's MAC; each mode by its name */
+	m = (struct nl_macvlan){"tmv0", "tmp0", "bridge", NULL, 0, -1};
+	assert_int_equal(nl_macvlan_add(&m, NULL), 0);
+	assert_int_equal(nl_link_get("tmv0", NULL, &kind, NULL), 1);
+	assert_string_equal(kind, "macvlan");
+	out = command_output("ip -d link show tmv0");
+	assert_non_null(strstr(out, "macvlan mode bridge"));
+	free(out);
+	assert_int_equal(nl_link_del("tmv0", NULL), 0);
+	m.mode = "vepa";
+	assert_int_equal(nl_macvlan_add(&m, NULL), 0);
+	assert_int_equal(nl_link_del("tmv0", NULL), 0);
+
+	m.mode = "sideways";
+	assert_int_equal(nl_macvlan_add(&m, &err), -EINVAL);
+	assert_string_equal(err->msg, "cannot add macvlan link tmv0 on tmp0: unknown macvlan mode "
+				      "sideways");
+	berr_freep(&err);
+	m.mode = "bridge";
+	m.parent = "tmp9";
+	assert_int_equal(nl_macvlan_add(&m, &err), -ENODEV);
+	assert_string_equal(err->msg, "cannot add macvlan link tmv0 on tmp9: link tmp9 not found");
+	berr_freep(&err);
+	assert_int_equal(link_count(), links);
+	close(fd);
+	assert_int_equal(nl_link_del("tmp0", NULL), 0);
+}
+
+static struct network *macvlan_net(const char *id, const char *name, const char *parent)
+{
+	struct network *net = net_new();
+
+	snprintf(net->id, sizeof(net->id), "%s", id);
+	net->name = xstrdup(name);
+	net->driver_name = xstrdup("macvlan");
+	net->driver = &macvlan_driver;
+	if (parent)
+		set_option(net, "parent", parent);
+	return net;
+}
+
+/* validate, create, restore and delete; the parents the driver keeps */
+static void test_macvlan_driver(void **state)
+{
+	struct network *a, *b, *c;
+	struct berr *err = NULL;
+	int links;
+
+	(void)state;
+	NEED_NS();
+	ip("link add tmd0 type veth peer name tmd1");
+	links = link_count();
+	a = macvlan_net("aaaaaaaaaaaa0000", "mva", "tmd0");
+	assert_false(macvlan_driver.routed_subnets || macvlan_driver.no_ipam);
+	assert_int_equal(macvlan_driver.network_validate(a, NULL), 0);
+	assert_int_equal(macvlan_driver.network_create(a, NULL), 0);
+	assert_int_equal(link_count(), links); /* an existing parent is used as it is */
+	assert_false(a->internal);
+
+	/* a second network on that parent */
+	b = macvlan_net("bbbbbbbbbbbb0000", "mvb", "tmd0");
+	assert_int_equal(macvlan_driver.network_validate(b, &err), -EEXIST);
+	assert_string_equal(err->msg, "network mva is already using parent interface tmd0");
+	berr_freep(&err);
+	/* bad mode, missing parent, loopback, a reserved option */
+	set_option(b, "parent", "tmd1");
+	set_option(b, "macvlan_mode", "sideways");
+	assert_int_equal(macvlan_driver.network_validate(b, &err), -EINVAL);
+	assert_string_equal(err->msg, "invalid macvlan mode \"sideways\": the modes are bridge "
+				      "(the default), private, vepa and passthru");
+	berr_freep(&err);
+	set_option(b, "macvlan_mode", "passthru");
+	assert_int_equal(macvlan_driver.network_validate(b, NULL), 0);
+	set_option(b, "parent", "tmd9");
+	assert_int_equal(macvlan_driver.network_validate(b, &err), -EINVAL);
+	assert_string_equal(err->msg, "parent interface tmd9 not found");
+	berr_freep(&err);
+	set_option(b, "parent", "tmd9.10");
+	assert_int_equal(macvlan_driver.network_validate(b, &err), -EINVAL);
+	assert_string_equal(err->msg, "parent interface tmd9.10 not found, nor tmd9 to make VLAN "
+				      "10 on");
+	berr_freep(&err);
+	set_option(b, "parent", "tmd1.4095");
+	assert_int_equal(macvlan_driver.network_validate(b, &err), -EINVAL);
+	assert_string_equal(err->msg, "parent interface tmd1.4095: VLAN id 4095 is not within "
+				      "1-4094");
+	berr_freep(&err);
+	set_option(b, "parent", "tmd1.10");
+	if (nl_link_kind_supported("vlan", NULL) == 0) {
+		assert_int_equal(macvlan_driver.network_validate(b, &err), -EOPNOTSUPP);
+		assert_string_equal(err->msg, "cannot make VLAN link tmd1.10: 802.1q VLANs are not "
+					      "supported by this kernel (the 8021q module is "
+					      "missing)");
+		berr_freep(&err);
+	} else {
+		/* made, recorded, removed with the network */
+		ip("link set tmd1 up");
+		assert_int_equal(macvlan_driver.network_validate(b, NULL), 0);
+		assert_int_equal(macvlan_driver.network_create(b, NULL), 0);
+		assert_true(exists("tmd1.10"));
+		assert_string_equal(net_option(b, "com.berth.macvlan.created_parent", ""), "true");
+		assert_int_equal(macvlan_driver.network_delete(b, NULL), 0);
+		assert_false(exists("tmd1.10"));
+	}
+	set_option(b, "parent", "lo");
+	assert_int_equal(macvlan_driver.network_validate(b, &err), -EINVAL);
+	berr_freep(&err);
+	set_option(b, "parent", "tmd1");
+	set_option(b, "com.berth.macvlan.created_parent", "true");
+	assert_int_equal(macvlan_driver.network_validate(b, &err), -EINVAL);
+	berr_freep(&err);
+	assert_int_equal(link_count(), links);
+
+	/* no parent: a stand-in dm-<12 of the id>, internal, gone with it */
+	c = macvlan_net("cccccccccccc0000", "mvc", NULL);
+	assert_int_equal(macvlan_driver.network_validate(c, NULL), 0);
+	assert_int_equal(macvlan_driver.network_create(c, NULL), 0);
+	assert_true(exists("dm-cccccccccccc"));
+	assert_true(link_up("dm-cccccccccccc"));
+	assert_true(c->internal);
+	/* its parent is taken too */
+	set_option(b, "parent", "dm-cccccccccccc");
+	json_object_del(b->options, "com.berth.macvlan.created_parent");
+	assert_int_equal(macvlan_driver.network_validate(b, &err), -EEXIST);
+	berr_freep(&err);
+	/* restored: recorded once, the stand-in made again if it went */
+	assert_int_equal(nl_link_del("dm-cccccccccccc", NULL), 0);
+	assert_int_equal(macvlan_driver.network_restore(c, NULL), 0);
+	assert_int_equal(macvlan_driver.network_restore(c, NULL), 0);
+	assert_true(exists("dm-cccccccccccc"));
+	assert_int_equal(macvlan_driver.network_delete(c, NULL), 0);
+	assert_false(exists("dm-cccccccccccc"));
+	assert_int_equal(macvlan_driver.network_delete(c, NULL), 0);
+	/* not taken any more, only gone */
+	assert_int_equal(macvlan_driver.network_validate(b, &err), -EINVAL);
+	assert_string_equal(err->msg, "parent interface dm-cccccccccccc not found");
+	berr_freep(&err);
+
+	/* the parent a user made stays; its network's parent is free again */
+	assert_int_equal(macvlan_driver.network_delete(a, NULL), 0);
+	assert_true(exists("tmd0"));
+	set_option(b, "parent", "tmd0");
+	assert_int_equal(macvlan_driver.network_validate(b, NULL), 0);
+	/* a restored network holds its parent; one that is gone is an error */
+	assert_int_equal(macvlan_driver.network_restore(a, NULL), 0);
+	assert_int_equal(macvlan_driver.network_validate(b, &err), -EEXIST);
+	berr_freep(&err);
+	assert_int_equal(macvlan_driver.network_delete(a, NULL), 0);
+	assert_int_equal(nl_link_del("tmd0", NULL), 0);
+	assert_int_equal(macvlan_driver.network_restore(a, &err), -ENODEV);
+	assert_string_equal(err->msg, "parent interface tmd0 is gone");
+	berr_freep(&err);
+	assert_int_equal(macvlan_driver.network_delete(a, NULL), 0);
+	assert_int_equal(link_count(), links - 2);
+	net_free(a);
+	net_free(b);
+	net_free(c);
+}
+
+/* ipvlan says what is missing: the kernel's module, or berth */
+static void test_ipvlan_refused(void **state)
+{
+	struct network *net = net_new();
+	struct berr *err = NULL;
+	int have;
+
+	(void)state;
+	NEED_NS();
+	have = nl_link_kind_supported("ipvlan", NULL);
+	assert_int_equal(ipvlan_driver.network_validate(net, &err), -EOPNOTSUPP);
+	if (have)
+		assert_non_null(strstr(err->msg, "not supported by berth yet"));
+	else
+		assert_string_equal(err->msg, "ipvlan networks are not supported by this kernel "
+					      "(the ipvlan module is missing)");
+	berr_freep(&err);
+	net_free(net);
 }
 
 /* Root: move into a fresh network namespace with lo up. */
@@ -638,6 +953,10 @@ int main(void)
 		cmocka_unit_test(test_bridge_not_a_bridge),
 		cmocka_unit_test(test_bridge_default_mtu_and_rollback),
 		cmocka_unit_test(test_vxlan),
+		cmocka_unit_test(test_link_kinds),
+		cmocka_unit_test(test_macvlan_link),
+		cmocka_unit_test(test_macvlan_driver),
+		cmocka_unit_test(test_ipvlan_refused),
 	};
 	int r;
 
