@@ -75,17 +75,23 @@ static int remote_ensure(struct remote_driver *rd, struct berr **err)
 
 /* --- what the plugin is told --- */
 
+/* The network's IPAM instance when it is a plugin's (made when the
+ * network's pools were), else NULL. */
+static struct ipam *remote_net_ipam(const struct network *net)
+{
+	struct ipam *ipam = NULL;
+
+	if (net->ipam_driver && !streq(net->ipam_driver, "default"))
+		ipam_remote_get(NULL, net->ipam_driver, &ipam, NULL);
+	return ipam;
+}
+
 static json_t *remote_pool_data(const struct network *net, int family)
 {
 	json_t *a = json_array();
-	struct ipam *ipam = NULL;
-	const char *space;
+	const char *space = ipam_address_space(remote_net_ipam(net));
 	char buf[CIDR_STRLEN];
 
-	/* (the instance was made when the network's pools were) */
-	if (net->ipam_driver && !streq(net->ipam_driver, "default"))
-		ipam_remote_get(NULL, net->ipam_driver, &ipam, NULL);
-	space = ipam_address_space(ipam);
 	for (size_t i = 0; i < net->n_ipam; i++) {
 		const struct net_ipam_config *c = &net->ipam[i];
 		json_t *d;
@@ -291,7 +297,8 @@ static int remote_create_endpoint(struct remote_driver *rd, struct network *net,
 		snprintf(a4, sizeof(a4), "%s/%u", cidr_addr_str(&ep->addr4, buf), ep->plen4);
 	if (ep->has6)
 		snprintf(a6, sizeof(a6), "%s/%u", cidr_addr_str(&ep->addr6, buf), ep->plen6);
-	if (user_mac && *user_mac)
+	/* given by the user, or already told to an IPAM that asked for it */
+	if ((user_mac && *user_mac) || ipam_requires_mac(remote_net_ipam(net)))
 		ep_mac_str(ep->mac, mac);
 	opts = remote_port_options(ep);
 	json_object_update(opts, json_object_get(ep->config, "DriverOpts"));

@@ -194,6 +194,12 @@ const char *ipam_address_space(const struct ipam *ipam)
 		       : "LocalDefault";
 }
 
+bool ipam_requires_mac(const struct ipam *ipam)
+{
+	return ipam && ipam->driver == &ipam_remote_driver &&
+	       ((const struct ipam_remote *)ipam)->requires_mac;
+}
+
 void ipam_remote_free_all(void)
 {
 	while (ipam_remotes) {

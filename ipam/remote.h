@@ -18,5 +18,8 @@ void ipam_remote_free_all(void);
 /* The address space a network's pools are in, as network drivers are
  * told: "LocalDefault" for the default driver, the plugin's own otherwise. */
 const char *ipam_address_space(const struct ipam *ipam);
+/* Does it want each endpoint's MAC with its address (then the network
+ * driver is given that MAC too, and may not choose another)? */
+bool ipam_requires_mac(const struct ipam *ipam);
 
 #endif

@@ -3,7 +3,7 @@
 # container through a remote network plugin (tests/plugins/netplugin.py:
 # a bridge and a veth pair per endpoint, made with ip(8)), beside the same
 # on a bridge network.  The plugin's own time (its replies.log elapsed_ms
-# for CreateEndpoint + Join, Leave + DeleteEndpoint) is reported apart from
+# for CreateEndpoint + Join + EndpointOperInfo, Leave + DeleteEndpoint) is reported apart from
 # berthd's round trip, as is the plugin's IPAM (RequestAddress,
 # ReleaseAddress).  Everything runs in one namespace made here.
 #
@@ -75,13 +75,12 @@ nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" --root "$TMP/root" --exec-roo
 	--cgroup-parent "$NS" --plugin-dir "$TMP/plugins" --log-level warn >"$TMP/berthd.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null && break; sleep 0.05; done
-curl -sf --unix-socket "$SOCK" -X POST -H 'Content-Type: application/x-tar' --data-binary @"$BUSYBOX_TAR" \
-	'http://localhost/images/create?fromSrc=-&repo=busybox&tag=latest' >/dev/null
+DOCKER_HOST=unix://$SOCK "${DOCKER_CLI:-/usr/local/bin/docker}" import "$BUSYBOX_TAR" busybox:latest >/dev/null
 api POST /networks/create '{"Name":"pn","Driver":"tp","IPAM":{"Driver":"tp"}}' >/dev/null
 api POST /networks/create '{"Name":"pd","Driver":"tp"}' >/dev/null
 api POST /networks/create '{"Name":"bn"}' >/dev/null
-api POST '/containers/create?name=c' '{"Image":"busybox","Cmd":["sleep","3600"]}' >/dev/null
-api POST /containers/c/start >/dev/null
+api POST '/containers/create?name=cc' '{"Image":"busybox","Cmd":["sleep","3600"]}' >/dev/null
+api POST /containers/cc/start >/dev/null
 
 echo "== connect / disconnect of a running container, ms (median / p99 of $ROUNDS)"
 printf '%-44s %9s %9s %11s %11s\n' "network" "connect" "p99" "disconnect" "p99"
@@ -89,8 +88,8 @@ for net in bn pd pn; do
 	from=$(($(wc -l <"$TMP/plugin/replies.log") + 1))
 	: >"$TMP/c" && : >"$TMP/d"
 	for _ in $(seq 1 "$ROUNDS"); do
-		api POST "/networks/$net/connect" '{"Container":"c"}' >>"$TMP/c"
-		api POST "/networks/$net/disconnect" '{"Container":"c"}' >>"$TMP/d"
+		api POST "/networks/$net/connect" '{"Container":"cc"}' >>"$TMP/c"
+		api POST "/networks/$net/disconnect" '{"Container":"cc"}' >>"$TMP/d"
 	done
 	case $net in
 	bn) label="bridge (built in)" ;;
@@ -101,7 +100,7 @@ for net in bn pd pn; do
 		"$(median <"$TMP/d")" "$(p99 <"$TMP/d")"
 	if [ "$net" != bn ]; then
 		printf '%-44s %9s %9s %11s %11s\n' "  of which in the plugin (driver calls)" \
-			"$(plugin_ms "$from" NetworkDriver.CreateEndpoint NetworkDriver.Join | median)" "" \
+			"$(plugin_ms "$from" NetworkDriver.CreateEndpoint NetworkDriver.Join NetworkDriver.EndpointOperInfo | median)" "" \
 			"$(plugin_ms "$from" NetworkDriver.Leave NetworkDriver.DeleteEndpoint | median)" ""
 	fi
 	if [ "$net" = pn ]; then

@@ -116,7 +116,7 @@ no_protocol_warnings() {
 }
 
 @test "a network and containers on the plugin's driver and IPAM, through berth and docker: addresses, routes, connect, stop/start, rm; nothing left on either side" {
-	plugin_start tp --static-route "192.0.2.0/24 via 10.78.0.1" --static-route "198.51.100.0/24"
+	plugin_start tp --requires-mac --static-route "192.0.2.0/24 via 10.78.0.1" --static-route "198.51.100.0/24"
 	berthd_start --plugin-dir "$PLUGDIR"
 	docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
 	docker network create -d tp --ipam-driver tp --subnet 10.78.0.0/24 --ip-range 10.78.0.128/25 \
@@ -275,4 +275,90 @@ no_protocol_warnings() {
 	docker rm -f c1 c2 >/dev/null
 	docker network rm pn >/dev/null
 	[ "$(state tp 'len(s["networks"]) + len(s["endpoints"]) + len(s["pools"])')" = 0 ]
+}
+
+@test "what a plugin may choose: the MAC, the gateway (pool Data), no gateway (docker_gwbridge or, with DisableGatewayService, none), the name prefix; optional methods that answer 404" {
+	plugin_start tp --mac-reply --gateway-in-data --dst-prefix ens \
+		--not-implemented NetworkDriver.ProgramExternalConnectivity,NetworkDriver.RevokeExternalConnectivity,NetworkDriver.EndpointOperInfo,IpamDriver.GetCapabilities
+	berthd_start --plugin-dir "$PLUGDIR"
+	docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
+	docker network create -d tp --ipam-driver tp pn >/dev/null
+	# the gateway came with the pool: no RequestAddress for it
+	[ "$(calls tp IpamDriver.RequestAddress)" = 0 ]
+	[ "$(docker network inspect -f '{{(index .IPAM.Config 0).Gateway}}' pn)" = 10.77.0.1 ]
+	# published ports: ProgramExternalConnectivity answers 404, which is fine
+	docker run -d --name c1 --network pn -p 8080:80 busybox sleep 600 >/dev/null
+	[ "$(calls tp NetworkDriver.ProgramExternalConnectivity)" = 1 ]
+	# the plugin chose the MAC (none was given); the interface is ens0
+	mac=$(docker inspect -f '{{.NetworkSettings.Networks.pn.MacAddress}}' c1)
+	[[ $mac == 02:7e:* ]]
+	[ "$(docker exec c1 cat /sys/class/net/ens0/address)" = "$mac" ]
+	run docker exec c1 ip route
+	[[ $output == *"default via 10.77.0.1 dev ens0"* ]]
+	docker rm -f c1 >/dev/null
+	no_protocol_warnings tp
+	docker network rm pn >/dev/null
+	[ "$(state tp 'len(s["networks"]) + len(s["endpoints"]) + len(s["pools"])')" = 0 ]
+	# no gateway from the plugin: the way out is docker_gwbridge, as Docker's
+	docker network create -d tp -o tp.no_gateway=1 nogw >/dev/null
+	docker run -d --name c2 --network nogw busybox sleep 600 >/dev/null
+	run docker exec c2 ip route
+	echo "$output"
+	[[ $output == *"default via "*" dev eth"* ]]
+	[[ $output != *"dev ens0 "*default* ]]
+	[ -n "$(docker network inspect -f '{{range .Containers}}{{.Name}}{{end}}' docker_gwbridge)" ]
+	docker rm -f c2 >/dev/null
+	# ... unless it said DisableGatewayService
+	docker network create -d tp -o tp.no_gateway=1 -o tp.disable_gateway_service=1 closed >/dev/null
+	docker run -d --name c3 --network closed busybox sleep 600 >/dev/null
+	run docker exec c3 ip route
+	echo "$output"
+	[[ $output != *default* ]]
+	[ -z "$(docker network inspect -f '{{range .Containers}}{{.Name}}{{end}}' docker_gwbridge)" ]
+	docker rm -f c3 >/dev/null
+	# a 404 where the protocol does not allow one is an error
+	plugin_start t2 --ifprefix tz --not-implemented NetworkDriver.CreateEndpoint
+	docker network create -d t2 n2 >/dev/null
+	run docker run -d --name c4 --network n2 busybox sleep 600
+	[ "$status" -ne 0 ]
+	[[ $output == *"NetworkDriver.CreateEndpoint"*"404"* ]]
+}
+
+@test "a plugin that appears late is waited for; global scope: AllocateNetwork and FreeNetwork; https with the CA of a .json file, refused with another" {
+	berthd_start --plugin-dir "$PLUGDIR"
+	(sleep 2; plugin_start late) </dev/null >/dev/null 2>&1 &
+	latepid=$!
+	docker network create -d late ln >/dev/null
+	wait "$latepid" || true
+	PLUGIN_PIDS+=("$(cat "$TMP/late/netplugin.pid")")
+	[ "$(docker network inspect -f '{{.Driver}}' ln)" = late ]
+	docker network rm ln >/dev/null
+	plugin_start gs --scope global --ifprefix tg
+	docker network create -d gs gn >/dev/null
+	[ "$(calls gs NetworkDriver.AllocateNetwork)" = 1 ]
+	docker network rm gn >/dev/null
+	[ "$(calls gs NetworkDriver.FreeNetwork)" = 1 ]
+	# https: a CA and a certificate for 127.0.0.1 made here
+	d=$TMP/tls
+	mkdir -p "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.crt" -days 1 \
+		-subj /CN=test-ca 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/srv.key" -out "$d/srv.csr" -subj /CN=127.0.0.1 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$d/ext"
+	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
+		-out "$d/srv.crt" -days 1 -extfile "$d/ext" 2>/dev/null
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/other.key" -out "$d/other.crt" -days 1 \
+		-subj /CN=other-ca 2>/dev/null
+	plugin_start sec --tcp 127.0.0.1:0 --tls-cert "$d/srv.crt" --tls-key "$d/srv.key" --ifprefix ts
+	port=$(cat "$TMP/sec/port")
+	printf '{"Name": "sec", "Addr": "https://127.0.0.1:%s", "TLSConfig": {"CAFile": "%s"}}\n' \
+		"$port" "$d/ca.crt" >"$PLUGDIR/sec.json"
+	docker network create -d sec sn >/dev/null
+	docker network rm sn >/dev/null
+	printf '{"Name": "sec2", "Addr": "https://127.0.0.1:%s", "TLSConfig": {"CAFile": "%s"}}\n' \
+		"$port" "$d/other.crt" >"$PLUGDIR/sec2.json"
+	run docker network create -d sec2 sn2
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"plugin sec2"* ]]
 }
