@@ -45,6 +45,7 @@ extern const struct api_route api_events_routes[];
 extern const struct api_route api_exec_routes[];
 extern const struct api_route api_volume_routes[];
 extern const struct api_route api_archive_routes[];
+extern const struct api_route api_top_routes[];
 
 /* After a restart: watch the containers that still run (loop thread). */
 void api_containers_watch(struct api *api);

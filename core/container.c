@@ -174,6 +174,22 @@ static int ctr_int_field(json_t *obj, const char *key, int64_t *ret, struct berr
 
 /* Config: the container's fields over the image's defaults (Docker's
  * rule: a user Entrypoint clears the image's Cmd). */
+/* Health checks are not run by berth: a container that asks for one is
+ * refused (a compose file's depends_on: service_healthy would otherwise
+ * wait forever); "NONE" (no check) is fine. */
+static int ctr_check_healthcheck(json_t *body, struct berr **err)
+{
+	json_t *test = json_object_get(json_object_get(body, "Healthcheck"), "Test");
+	const char *first = json_string_value(json_array_get(test, 0));
+
+	if (!json_array_size(test) || (first && streq(first, "NONE")))
+		return 0;
+	return berr_set(err, EINVAL,
+			"health checks are not supported by berth yet: remove the healthcheck "
+			"(Healthcheck.Test %s) or set it to NONE",
+			first ? first : "?");
+}
+
 static int ctr_merge_config(json_t *body, json_t *image_cfg, json_t **ret, struct berr **err)
 {
 	json_t *cmd, *ep, *env, *cfg;
@@ -181,6 +197,8 @@ static int ctr_merge_config(json_t *body, json_t *image_cfg, json_t **ret, struc
 	bool ep_given;
 	int r;
 
+	if ((r = ctr_check_healthcheck(body, err)) < 0)
+		return r;
 	if ((r = ctr_strv_field(body, "Cmd", true, &cmd, err)) < 0)
 		return r;
 	if ((r = ctr_strv_field(body, "Entrypoint", true, &ep, err)) < 0 ||
@@ -460,6 +478,9 @@ static int ctr_check_restart(json_t *hc, struct berr **err)
 		return berr_set(err, EINVAL,
 				"can't create 'AutoRemove' container with restart "
 				"policy");
+	if (!*name && json_is_object(hc)) /* (stored as "no", as Docker 25+ does) */
+		json_object_set_new(hc, "RestartPolicy",
+				    json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
 	return 0;
 }
 

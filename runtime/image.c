@@ -1235,21 +1235,37 @@ json_t *img_to_summary_json(const struct image *img, int containers)
 			 json_is_object(labels) ? labels : json_null(), "Containers", containers);
 }
 
+/* ContainerConfig: the config of the container an image was committed
+ * from (API < 1.45).  berth's images record none: Docker's empty one, which
+ * clients such as docker-compose 1.29 read (its Volumes). */
+static json_t *img_container_config_json(void)
+{
+	return json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:n, s:n, s:s, s:n, s:s, "
+			 "s:n, s:n, s:n}",
+			 "Hostname", "", "Domainname", "", "User", "", "AttachStdin", 0,
+			 "AttachStdout", 0, "AttachStderr", 0, "Tty", 0, "OpenStdin", 0,
+			 "StdinOnce", 0, "Env", "Cmd", "Image", "", "Volumes", "WorkingDir", "",
+			 "Entrypoint", "OnBuild", "Labels");
+}
+
 json_t *img_to_inspect_json(const struct image *img)
 {
 	char created[40];
+	json_t *o;
 
 	util_time_rfc3339(&img->created, created, sizeof(created));
-	return json_pack("{s:s, s:o, s:[], s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, "
-			 "s:I, s:{s:s, s:n}, s:{s:s, s:o}, s:{s:s}}",
-			 "Id", img->id, "RepoTags", img_strv_to_json(img->tags), "RepoDigests",
-			 "Parent", img->parent ? img->parent : "", "Comment",
-			 img->comment ? img->comment : "", "Created", created, "Container", "",
-			 "DockerVersion", "", "Author", "", "Config", img->config, "Architecture",
-			 img_arch(), "Os", "linux", "Size", (json_int_t)img->size, "VirtualSize",
-			 (json_int_t)img->size, "GraphDriver", "Name", "overlay2", "Data", "RootFS",
-			 "Type", "layers", "Layers", img_strv_to_json(img->layers), "Metadata",
-			 "LastTagTime", "0001-01-01T00:00:00Z");
+	o = json_pack("{s:s, s:o, s:[], s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, "
+		      "s:I, s:{s:s, s:n}, s:{s:s, s:o}, s:{s:s}}",
+		      "Id", img->id, "RepoTags", img_strv_to_json(img->tags), "RepoDigests",
+		      "Parent", img->parent ? img->parent : "", "Comment",
+		      img->comment ? img->comment : "", "Created", created, "Container", "",
+		      "DockerVersion", "", "Author", "", "Config", img->config, "Architecture",
+		      img_arch(), "Os", "linux", "Size", (json_int_t)img->size, "VirtualSize",
+		      (json_int_t)img->size, "GraphDriver", "Name", "overlay2", "Data", "RootFS",
+		      "Type", "layers", "Layers", img_strv_to_json(img->layers), "Metadata",
+		      "LastTagTime", "0001-01-01T00:00:00Z");
+	json_object_set_new(o, "ContainerConfig", img_container_config_json());
+	return o;
 }
 
 json_t *img_history_json(struct img_store *is, const struct image *img)

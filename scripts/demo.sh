@@ -394,6 +394,22 @@ run berth network disconnect frontend c2
 blocked berth exec c2 ping -c1 -W1 "$ip3"
 blocked berth exec c2 ping -c1 -W1 c3
 
+say "a lab from a compose file (docs/examples/lab): docker-compose drives berthd as it is"
+lab=$(cd "$(dirname "$0")/.." && pwd)/docs/examples/lab/docker-compose.yml
+dc() { /usr/bin/docker-compose --ansi never -f "$lab" -p demo "$@"; }
+run dc up -d
+run dc ps
+get dc exec -T client wget -qO- http://www/index.html
+expect "client reaches web by its alias on front" "$got" "hello from web"
+get dc exec -T web ping -c1 -W2 db
+expect "web reaches db on back, by name, at its fixed address" "$got" "PING db (10.60.0.10)*1 packets received*"
+blocked dc exec -T client ping -c1 -W1 10.60.0.10
+get ip netns exec "$OUT" curl -sf --max-time 5 "http://$HOST_IP:8088/index.html"
+expect "the published port 8088 answers outside, at the host's address" "$got" "hello from web"
+run dc down -v
+get berth ps -aq --filter label=com.docker.compose.project=demo
+expect "down -v leaves no container" "$got" ""
+
 say "an overlay network across two hosts, its control plane in etcd"
 # a second host, $H2, routed to the first through the outside namespace,
 # which also runs etcd
