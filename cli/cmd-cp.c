@@ -176,6 +176,49 @@ static int export_exec(struct cli *cli, void *opts, int argc, char **argv)
 const struct cmd_entry cmd_export_entry = EXPORT_ENTRY(NULL);
 const struct cmd_entry cmd_container_export_entry = EXPORT_ENTRY("container");
 
+/* --- save: images as a docker-archive tar (GET /images/get?names=) --- */
+
+static int save_exec(struct cli *cli, void *opts, int argc, char **argv)
+{
+	struct export_opts *o = opts;
+	_cleanup_berr_ struct berr *err = NULL;
+	_cleanup_free_ char *path = xstrdup("/images/get");
+	struct cp_xfer x = {0};
+	int r;
+
+	for (int i = 0; i < argc; i++)
+		client_query_add(&path, "names", argv[i]);
+	if (!o->output && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "cowardly refusing to save to a terminal. Use the -o flag or "
+				"redirect\n");
+		return 1;
+	}
+	x.out = o->output ? fopen(o->output, "we") : stdout;
+	if (!x.out) {
+		fprintf(stderr, "failed to save image: %s: %s\n", o->output, strerror(errno));
+		return 1;
+	}
+	r = cp_request(cli->host, "GET", path, NULL, &x, &err);
+	if (o->output && fclose(x.out) != 0 && r == 0)
+		r = berr_set(&err, errno, "cannot write %s: %m", o->output);
+	if (r < 0 && o->output)
+		unlink(o->output);
+	cp_xfer_done(&x);
+	return r < 0 ? cmd_fail(err) : 0;
+}
+
+#define SAVE_ENTRY(grp)                                                                            \
+	{                                                                                          \
+		.group = grp, .name = "save", .args_usage = "[OPTIONS] IMAGE [IMAGE...]",          \
+		.summary = "Save one or more images to a tar archive (streamed to STDOUT by "      \
+			   "default)",                                                             \
+		.min_args = 1, .max_args = -1, .opts = export_defs,                                \
+		.opts_size = sizeof(struct export_opts), .exec = save_exec,                        \
+	}
+
+const struct cmd_entry cmd_save_entry = SAVE_ENTRY(NULL);
+const struct cmd_entry cmd_image_save_entry = SAVE_ENTRY("image");
+
 /* --- cp --- */
 
 /* "ctr:/path" → ctr and path; a local path (also "./a:b") → false. */

@@ -151,7 +151,7 @@ static int image_upload(const char *host, const char *path, FILE *in, struct ima
 
 /* Print the progress stream ({"status": ...} objects); an "error" object
  * or an error status fails. */
-static int image_import_print(long status, const struct image_buf *b, struct berr **err)
+static int image_import_print(long status, const struct image_buf *b, bool quiet, struct berr **err)
 {
 	json_error_t jerr;
 	size_t off = 0;
@@ -175,6 +175,8 @@ static int image_import_print(long status, const struct image_buf *b, struct ber
 		off += strspn(b->data + off, "\r\n ");
 		e = json_string_value(json_object_get(j, "error"));
 		s = json_string_value(json_object_get(j, "status"));
+		if (json_is_string(json_object_get(j, "stream")) && !quiet)
+			fputs(json_string_value(json_object_get(j, "stream")), stdout);
 		if (e) {
 			int r = berr_set(err, EIO, "%s", e);
 
@@ -231,7 +233,7 @@ static int image_import_exec(struct cli *cli, void *opts, int argc, char **argv)
 	}
 	r = image_upload(cli->host, path, in, &b, &status, &err);
 	if (r == 0)
-		r = image_import_print(status, &b, &err);
+		r = image_import_print(status, &b, false, &err);
 	if (!stdin_src)
 		fclose(in);
 	free(b.data);
@@ -248,6 +250,59 @@ static int image_import_exec(struct cli *cli, void *opts, int argc, char **argv)
 
 const struct cmd_entry cmd_image_import_entry = IMAGE_IMPORT_ENTRY("image", "import");
 const struct cmd_entry cmd_import_entry = IMAGE_IMPORT_ENTRY(NULL, "import");
+
+/* --- load: a docker-archive tar (POST /images/load) --- */
+
+struct image_load_opts {
+	char *input;
+	bool quiet;
+};
+
+static const struct opts_def image_load_defs[] = {
+	{"input", 'i', OPTS_STRING, offsetof(struct image_load_opts, input), "string",
+	 "Read from tar archive file, instead of STDIN"},
+	{"quiet", 'q', OPTS_BOOL, offsetof(struct image_load_opts, quiet), NULL,
+	 "Suppress the load output"},
+	OPTS_END,
+};
+
+static int image_load_exec(struct cli *cli, void *opts, int argc, char **argv)
+{
+	struct image_load_opts *o = opts;
+	_cleanup_berr_ struct berr *err = NULL;
+	struct image_buf b = {0};
+	FILE *in = o->input ? fopen(o->input, "re") : stdin;
+	long status = 0;
+	int r;
+
+	(void)argc, (void)argv;
+	if (!in) {
+		fprintf(stderr, "open %s: %s\n", o->input, strerror(errno));
+		return 1;
+	}
+	if (!o->input && isatty(STDIN_FILENO)) {
+		fprintf(stderr, "requested load from stdin, but stdin is empty\n");
+		return 1;
+	}
+	r = image_upload(cli->host, "/images/load", in, &b, &status, &err);
+	if (r == 0)
+		r = image_import_print(status, &b, o->quiet, &err);
+	if (o->input)
+		fclose(in);
+	free(b.data);
+	return r < 0 ? cmd_fail(err) : 0;
+}
+
+#define IMAGE_LOAD_ENTRY(grp)                                                                      \
+	{                                                                                          \
+		.group = grp, .name = "load", .args_usage = "[OPTIONS]",                           \
+		.summary = "Load an image from a tar archive or STDIN", .min_args = 0,             \
+		.max_args = 0, .opts = image_load_defs,                                            \
+		.opts_size = sizeof(struct image_load_opts), .exec = image_load_exec,              \
+	}
+
+const struct cmd_entry cmd_load_entry = IMAGE_LOAD_ENTRY(NULL);
+const struct cmd_entry cmd_image_load_entry = IMAGE_LOAD_ENTRY("image");
 
 /* --- ls --- */
 

@@ -34,7 +34,8 @@ extern const struct cmd_entry cmd_exec_entry, cmd_container_exec_entry, cmd_even
 	cmd_system_events_entry, cmd_commit_entry, cmd_container_commit_entry, cmd_rename_entry,
 	cmd_container_rename_entry;
 extern const struct cmd_entry cmd_cp_entry, cmd_container_cp_entry, cmd_export_entry,
-	cmd_container_export_entry;
+	cmd_container_export_entry, cmd_save_entry, cmd_image_save_entry, cmd_load_entry,
+	cmd_image_load_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_info_entry,
@@ -47,6 +48,10 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_network_prune_entry,
 	&cmd_network_rm_entry,
 	&cmd_image_import_entry,
+	&cmd_image_load_entry,
+	&cmd_image_save_entry,
+	&cmd_load_entry,
+	&cmd_save_entry,
 	&cmd_image_inspect_entry,
 	&cmd_image_ls_entry,
 	&cmd_image_rm_entry,

@@ -82,8 +82,7 @@ static void api_arc_not_found(struct berr *err, const char *path, const struct c
 	err->msg = xasprintf("Could not find the file %s in container %s", path, c->name);
 }
 
-/* An unlinked temp file under <root>/tmp for a tar going out. */
-static int api_arc_tmpfile(struct api *api, int *ret_fd, struct berr **err)
+int api_tmpfile(struct api *api, int *ret_fd, struct berr **err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/tmp", api->root);
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -104,7 +103,7 @@ static void api_arc_get_run(struct api_job *aj)
 	if (ctl_container_find(aj->api->ctl, aj->params[0], &c, &aj->err) < 0 ||
 	    api_arc_target(aj->api->ctl, c, &t, &aj->err) < 0)
 		goto out;
-	if (!a->stat_only && api_arc_tmpfile(aj->api, &a->fd, &aj->err) < 0)
+	if (!a->stat_only && api_tmpfile(aj->api, &a->fd, &aj->err) < 0)
 		goto out;
 	if (rt_fs_tar(&t, a->path, a->fd, a->path ? &a->stat : NULL, &aj->err) < 0)
 		api_arc_not_found(aj->err, a->path, c);
@@ -127,8 +126,7 @@ static void api_arc_stat_header(struct http_req *req, json_t *stat)
 	http_req_add_reply_header(req, "X-Docker-Container-Path-Stat", b64);
 }
 
-/* Loop: send the temp file as the body. */
-static void api_arc_stream(struct http_req *req, int fd)
+void api_stream_tar(struct http_req *req, int fd)
 {
 	_cleanup_free_ char *buf = xmalloc(API_ARC_BLOCK);
 	ssize_t n;
@@ -151,7 +149,7 @@ static void api_arc_get_after(struct api_job *aj)
 	if (a->stat_only)
 		http_reply(aj->req, 200, NULL, NULL, 0);
 	else
-		api_arc_stream(aj->req, a->fd);
+		api_stream_tar(aj->req, a->fd);
 	aj->req = NULL;
 }
 

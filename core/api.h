@@ -46,6 +46,12 @@ extern const struct api_route api_exec_routes[];
 extern const struct api_route api_volume_routes[];
 extern const struct api_route api_archive_routes[];
 extern const struct api_route api_top_routes[];
+extern const struct api_route api_imgarchive_routes[];
+
+/* A tar going out: an unlinked temp file under <root>/tmp (job thread),
+ * then sent from its start as an application/x-tar body (loop thread). */
+int api_tmpfile(struct api *api, int *ret_fd, struct berr **err);
+void api_stream_tar(struct http_req *req, int fd);
 
 /* After a restart: watch the containers that still run (loop thread). */
 void api_containers_watch(struct api *api);

@@ -117,6 +117,7 @@ static void img_free(struct image *img)
 	json_decref(img->config);
 	free(img->comment);
 	free(img->parent);
+	free(img->config_doc);
 	free(img);
 }
 
@@ -317,13 +318,17 @@ struct image *img_at(struct img_store *is, size_t i)
 static json_t *img_to_store_json(const struct image *img)
 {
 	char created[40];
+	json_t *o;
 
 	util_time_rfc3339(&img->created, created, sizeof(created));
-	return json_pack("{s:s, s:o, s:o, s:O, s:s, s:s, s:s, s:I}", "Id", img->id, "RepoTags",
-			 img_strv_to_json(img->tags), "Layers", img_strv_to_json(img->layers),
-			 "Config", img->config, "Created", created, "Comment",
-			 img->comment ? img->comment : "", "Parent", img->parent ? img->parent : "",
-			 "Size", (json_int_t)img->size);
+	o = json_pack("{s:s, s:o, s:o, s:O, s:s, s:s, s:s, s:I}", "Id", img->id, "RepoTags",
+		      img_strv_to_json(img->tags), "Layers", img_strv_to_json(img->layers),
+		      "Config", img->config, "Created", created, "Comment",
+		      img->comment ? img->comment : "", "Parent", img->parent ? img->parent : "",
+		      "Size", (json_int_t)img->size);
+	if (img->config_doc)
+		json_object_set_new(o, "ConfigDoc", json_string(img->config_doc));
+	return o;
 }
 
 static int img_strv_from_json(json_t *a, char ***ret)
@@ -364,6 +369,8 @@ static int img_from_store_json(json_t *o, struct image **ret, struct berr **err)
 	img->comment = *comment ? xstrdup(comment) : NULL;
 	img->parent = *parent ? xstrdup(parent) : NULL;
 	img->size = size;
+	if (json_is_string(json_object_get(o, "ConfigDoc")))
+		img->config_doc = xstrdup(json_string_value(json_object_get(o, "ConfigDoc")));
 	*ret = img;
 	return 0;
 }
@@ -593,6 +600,9 @@ static void img_layer_rmdir(struct img_store *is, const char *id)
 	_cleanup_free_ char *dir = img_layer_dir(is, id);
 	_cleanup_free_ char *gone = xasprintf("%s/.tmp-rm-%s", is->layers_dir, IMG_HEX(id));
 
+	_cleanup_free_ char *stream = xasprintf("%s.tar", dir);
+
+	unlink(stream);
 	if (rename(dir, gone) == 0)
 		tar_remove_tree(gone, NULL);
 	else
@@ -628,17 +638,24 @@ static int img_layer_adopt(struct img_store *is, struct tar_layer *tl, bool *ret
 			   struct berr **err)
 {
 	_cleanup_free_ char *dir = img_layer_dir(is, tl->digest);
+	_cleanup_free_ char *stream = xasprintf("%s.tar", dir);
 	struct img_layer *l;
 	json_t *o;
 	int r;
 
 	*ret_new = false;
-	if (img_layer_get(is, tl->digest))
+	if (img_layer_get(is, tl->digest)) {
+		/* (a layer of an older berth has no stream yet: it gets this one) */
+		if (tl->stream && (access(stream, F_OK) == 0 || rename(tl->stream, stream) < 0))
+			unlink(tl->stream);
 		return tar_remove_tree(tl->dir, err);
+	}
 	tar_remove_tree(dir, NULL); /* left over by a crash, unreferenced */
-	if (rename(tl->dir, dir) < 0) {
+	if (rename(tl->dir, dir) < 0 || (tl->stream && rename(tl->stream, stream) < 0)) {
 		r = berr_set(err, errno, "cannot move the layer into place: %m");
-		tar_remove_tree(tl->dir, NULL);
+		tar_remove_tree(access(tl->dir, F_OK) == 0 ? tl->dir : dir, NULL);
+		if (tl->stream)
+			unlink(tl->stream);
 		return r;
 	}
 	o = json_pack("{s:s, s:I}", "Id", tl->digest, "Size", (json_int_t)tl->size);
@@ -985,11 +1002,24 @@ static json_t *img_config_doc(const struct image *img, const char *created_by)
 static void img_set_id(struct image *img, const char *created_by)
 {
 	json_t *doc = img_config_doc(img, created_by);
-	char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 
-	tar_digest(s, strlen(s), img->id);
-	free(s);
+	free(img->config_doc);
+	img->config_doc = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	tar_digest(img->config_doc, strlen(img->config_doc), img->id);
 	json_decref(doc);
+}
+
+char *img_config_bytes(const struct image *img)
+{
+	json_t *doc;
+	char *s;
+
+	if (img->config_doc)
+		return xstrdup(img->config_doc);
+	doc = img_config_doc(img, "");
+	s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(doc);
+	return s;
 }
 
 /* The layer sizes of img. */
@@ -1021,7 +1051,7 @@ static int img_create(struct img_store *is, int fd, const struct image *parent, 
 		      struct image **ret, struct berr **err)
 {
 	struct image *img = xcalloc(1, sizeof(*img));
-	struct tar_layer tl = {0};
+	struct tar_layer tl = {.keep_stream = true};
 	bool created = false;
 	int r;
 
@@ -1029,6 +1059,7 @@ static int img_create(struct img_store *is, int fd, const struct image *parent, 
 	if (r == 0)
 		r = img_layer_adopt(is, &tl, &created, err);
 	free(tl.dir);
+	free(tl.stream);
 	if (r < 0) {
 		free(img);
 		return r;
@@ -1053,6 +1084,99 @@ static int img_create(struct img_store *is, int fd, const struct image *parent, 
 	img_insert(is, img);
 	if (tag && img_tag(is, img, tag, err) < 0)
 		return berr_wrap(err, "image %.19s created but not tagged", img->id);
+	*ret = img;
+	return 0;
+}
+
+int img_layer_add(struct img_store *is, int fd, char ret_id[72], bool *ret_created,
+		  struct berr **err)
+{
+	struct tar_layer tl = {.keep_stream = true};
+	int r;
+
+	*ret_created = false;
+	r = tar_extract(fd, is->layers_dir, &tl, err);
+	if (r == 0)
+		r = img_layer_adopt(is, &tl, ret_created, err);
+	if (r == 0)
+		strcpy(ret_id, tl.digest);
+	free(tl.dir);
+	free(tl.stream);
+	return r;
+}
+
+void img_layer_drop(struct img_store *is, const char *id, bool created)
+{
+	img_layer_abandon(is, id, created);
+}
+
+char *img_layer_path(struct img_store *is, const char *id)
+{
+	return img_layer_dir(is, id);
+}
+
+char *img_layer_stream(struct img_store *is, const char *id)
+{
+	_cleanup_free_ char *dir = img_layer_dir(is, id);
+	char *p = xasprintf("%s.tar", dir);
+
+	if (access(p, R_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
+}
+
+int img_add_config(struct img_store *is, const char *doc, size_t len, struct image **ret,
+		   struct berr **err)
+{
+	json_error_t je;
+	_cleanup_json_ json_t *o = json_loadb(doc, len, 0, &je);
+	json_t *diff = json_object_get(json_object_get(o, "rootfs"), "diff_ids"), *v;
+	const char *os = json_string_value(json_object_get(o, "os"));
+	const char *created = json_string_value(json_object_get(o, "created"));
+	const char *comment = json_string_value(json_object_get(o, "comment"));
+	char id[TAR_DIGEST_LEN];
+	struct image *img;
+	size_t i;
+	int r;
+
+	if (!json_is_object(o) || !json_is_array(diff))
+		return berr_set(err, EINVAL, "invalid image config: %s",
+				o ? "no rootfs.diff_ids" : je.text);
+	if (os && !streq(os, "linux"))
+		return berr_set(err, EINVAL, "the image is for %s, not linux", os);
+	tar_digest(doc, len, id);
+	if ((img = img_by_id(is, id))) {
+		*ret = img;
+		return 0;
+	}
+	img = xcalloc(1, sizeof(*img));
+	strcpy(img->id, id);
+	img->tags = xcalloc(1, sizeof(*img->tags));
+	img->layers = xcalloc(1, sizeof(*img->layers));
+	json_array_foreach (diff, i, v) {
+		const char *l = json_string_value(v);
+
+		if (!l || !img_layer_get(is, l)) {
+			img_free(img);
+			return berr_set(err, EINVAL, "layer %s of image %.19s is not in the store",
+					l ? l : "?", id);
+		}
+		img_strv_add(&img->layers, l);
+	}
+	img->config = json_is_object(json_object_get(o, "config"))
+			      ? json_incref(json_object_get(o, "config"))
+			      : json_object();
+	if (!created || util_time_parse(created, &img->created) < 0)
+		clock_gettime(CLOCK_REALTIME, &img->created);
+	img->comment = comment && *comment ? xstrdup(comment) : NULL;
+	img->size = img_layers_size(is, img);
+	img->config_doc = xstrndup(doc, len);
+	if ((r = img_put(is, img, err)) < 0) {
+		img_free(img);
+		return r;
+	}
+	img_insert(is, img);
 	*ret = img;
 	return 0;
 }

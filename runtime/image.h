@@ -26,6 +26,9 @@ struct image {
 	char *comment;
 	char *parent; /* image id it was committed from, or NULL */
 	int64_t size; /* bytes of all layers */
+	/* the config document whose sha256 is id, as it was hashed (NULL for
+	 * images of an older berth: img_config_bytes makes one again) */
+	char *config_doc;
 };
 
 int img_store_open(const char *root, struct store *store, struct img_store **ret,
@@ -73,6 +76,28 @@ char **img_layer_dirs(struct img_store *is, const struct image *img);
 int img_commit(struct img_store *is, const struct image *img, const char *upper_dir,
 	       const char *ref, json_t *config, const char *comment, struct image **ret,
 	       struct berr **err);
+
+/* For image archives and registries (runtime/imgarchive.c) --- */
+
+/* A layer from the tar stream read from fd (compressed or not): its id
+ * (the diff id) in ret_id; *ret_created when it is new (then
+ * img_layer_drop undoes it while no image uses it). */
+int img_layer_add(struct img_store *is, int fd, char ret_id[72], bool *ret_created,
+		  struct berr **err);
+void img_layer_drop(struct img_store *is, const char *id, bool created);
+/* The file holding the layer's tar stream as it came (its sha256 is the
+ * layer id), or NULL for a layer of an older berth.  Caller frees. */
+char *img_layer_stream(struct img_store *is, const char *id);
+/* The layer's directory (caller frees). */
+char *img_layer_path(struct img_store *is, const char *id);
+/* An image from its config document (doc: len bytes, JSON; its sha256 is
+ * the image id) whose rootfs.diff_ids must be the layers, which are in the
+ * store.  The image that exists already with that id is returned as it
+ * is. */
+int img_add_config(struct img_store *is, const char *doc, size_t len, struct image **ret,
+		   struct berr **err);
+/* The config document of img (caller frees). */
+char *img_config_bytes(const struct image *img);
 
 /* API shapes: GET /images/json entries and GET /images/{name}/json. */
 json_t *img_to_summary_json(const struct image *img, int containers);

@@ -30,8 +30,33 @@
 struct tar_src {
 	struct archive *outer;
 	EVP_MD_CTX *md;
+	int keep_fd; /* the uncompressed stream is copied here */
+	bool keep_failed;
 	char buf[TAR_BLOCK];
 };
+
+static int tar_write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Hash n bytes of s->buf and keep them. */
+static void tar_src_take(struct tar_src *s, size_t n)
+{
+	EVP_DigestUpdate(s->md, s->buf, n);
+	if (s->keep_fd >= 0 && !s->keep_failed && n && tar_write_all(s->keep_fd, s->buf, n) < 0)
+		s->keep_failed = true;
+}
 
 /* One extraction. */
 struct tar_x {
@@ -65,7 +90,7 @@ static la_ssize_t tar_src_read(struct archive *a, void *data, const void **buf)
 		archive_set_error(a, archive_errno(s->outer), "%s", archive_error_string(s->outer));
 		return -1;
 	}
-	EVP_DigestUpdate(s->md, s->buf, (size_t)n);
+	tar_src_take(s, (size_t)n);
 	*buf = s->buf;
 	return n;
 }
@@ -76,10 +101,12 @@ static int tar_src_drain(struct tar_src *s, struct berr **err)
 	la_ssize_t n;
 
 	while ((n = archive_read_data(s->outer, s->buf, sizeof(s->buf))) > 0)
-		EVP_DigestUpdate(s->md, s->buf, (size_t)n);
+		tar_src_take(s, (size_t)n);
 	if (n < 0)
 		return berr_set(err, EINVAL, "cannot read the tar stream: %s",
 				archive_error_string(s->outer));
+	if (s->keep_failed)
+		return berr_set(err, EIO, "cannot keep the layer's tar stream: %m");
 	return 0;
 }
 
@@ -364,17 +391,28 @@ static void tar_x_done(struct tar_x *x)
 	EVP_MD_CTX_free(x->src.md);
 	if (x->root_fd >= 0)
 		close(x->root_fd);
+	if (x->src.keep_fd >= 0)
+		close(x->src.keep_fd);
 }
 
 int tar_extract(int fd, const char *parent, struct tar_layer *ret, struct berr **err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/.tmp-layer-XXXXXX", parent);
-	struct tar_x x = {.root_fd = -1, .is_root = geteuid() == 0};
+	_cleanup_free_ char *stream = NULL;
+	struct tar_x x = {.root_fd = -1, .is_root = geteuid() == 0, .src.keep_fd = -1};
 	int r;
 
 	if (!mkdtemp(dir))
 		return berr_set(err, errno, "cannot create a layer directory in %s: %m", parent);
 	chmod(dir, 0755);
+	if (ret->keep_stream) {
+		stream = xasprintf("%s.tar", dir);
+		x.src.keep_fd = open(stream, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (x.src.keep_fd < 0) {
+			r = berr_set(err, errno, "cannot create %s: %m", stream);
+			goto fail;
+		}
+	}
 	x.root = dir;
 	x.root_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x.root_fd < 0) {
@@ -391,11 +429,14 @@ int tar_extract(int fd, const char *parent, struct tar_layer *ret, struct berr *
 	tar_src_final(&x.src, ret->digest);
 	ret->size = x.size;
 	ret->dir = TAKE_PTR(dir);
+	ret->stream = TAKE_PTR(stream);
 	tar_x_done(&x);
 	return 0;
 fail:
 	tar_x_done(&x);
 	tar_remove_tree(dir, NULL);
+	if (stream)
+		unlink(stream);
 	return r;
 }
 

@@ -7,6 +7,7 @@
 #ifndef BERTH_TAR_H
 #define BERTH_TAR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/berr.h"
@@ -16,14 +17,19 @@
 
 struct tar_layer {
 	char *dir;		     /* the new directory (caller frees the string) */
+	bool keep_stream;	     /* in: keep the uncompressed stream ... */
+	char *stream;		     /* ... in <dir>.tar (caller frees the string) */
 	char digest[TAR_DIGEST_LEN]; /* "sha256:<hex>" of the uncompressed stream */
 	int64_t size;		     /* bytes of regular file data */
 };
 
 /* Extract the tar stream read from fd (plain, gzip, xz, zstd, bzip2) into a
  * new directory under parent (same file system, so the caller can rename it
- * into place).  On error nothing is left under parent.  Numeric owners are
- * kept when running as root, modes, times and xattrs always. */
+ * into place), with ret->keep_stream keeping the uncompressed stream beside
+ * it (its sha256 is the digest: saving the layer gives back exactly these
+ * bytes).  On
+ * error nothing is left under parent.  Numeric owners are kept when running
+ * as root, modes, times and xattrs always. */
 int tar_extract(int fd, const char *parent, struct tar_layer *ret, struct berr **err);
 
 /* Write dir as a tar stream (pax) to fd; overlayfs whiteouts become ".wh."

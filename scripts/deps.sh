@@ -8,7 +8,7 @@ PKGS="make gcc pkg-config clang-format
 libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libcap-dev libjansson-dev
 libevent-dev libcurl4-openssl-dev libhttp-parser-dev libcmocka-dev libarchive-dev libssl-dev libldns-dev
 nftables iproute2 util-linux procps curl busybox-static bats python3 python3-docker docker-compose
-dnsutils dnsmasq-base etcd-server etcd-client iputils-ping"
+dnsutils dnsmasq-base etcd-server etcd-client iputils-ping openssl"
 [ "${1:-}" = bench ] && PKGS="$PKGS iperf3 crun dnsperf aardvark-dns"
 
 missing=""

@@ -121,7 +121,7 @@ static void test_tar_extract(void **state)
 	_cleanup_free_ char *parent = make_tmpdir();
 	_cleanup_close_ int fd = make_tar(good, ARRAY_SIZE(good));
 	struct berr *err = NULL;
-	struct tar_layer tl = {0};
+	struct tar_layer tl = {.keep_stream = true};
 	char digest[TAR_DIGEST_LEN];
 	struct stat st;
 	off_t len = lseek(fd, 0, SEEK_END);
@@ -145,7 +145,20 @@ static void test_tar_extract(void **state)
 
 	assert_int_equal(stat(ash, &st), 0);
 	assert_int_equal(st.st_nlink, 2);
+	/* the stream is kept beside the layer, byte for byte */
+	{
+		_cleanup_close_ int kfd = open(tl.stream, O_RDONLY | O_CLOEXEC);
+		off_t klen = lseek(kfd, 0, SEEK_END);
+		char *kmap = mmap(NULL, (size_t)klen, PROT_READ, MAP_PRIVATE, kfd, 0);
+		char kd[TAR_DIGEST_LEN];
+
+		assert_int_equal(klen, len);
+		tar_digest(kmap, (size_t)klen, kd);
+		munmap(kmap, (size_t)klen);
+		assert_string_equal(kd, tl.digest);
+	}
 	free(tl.dir);
+	free(tl.stream);
 	rm_rf(parent);
 }
 
@@ -154,7 +167,7 @@ static void expect_refused(const struct tent *ents, size_t n, const char *what)
 {
 	_cleanup_free_ char *parent = make_tmpdir();
 	struct berr *err = NULL;
-	struct tar_layer tl = {0};
+	struct tar_layer tl = {.keep_stream = true};
 
 	assert_true(extract(ents, n, parent, &tl, &err) < 0);
 	assert_non_null(err);
@@ -256,6 +269,8 @@ static void test_tar_create_round_trip(void **state)
 	close(fd);
 	free(a.dir);
 	free(b.dir);
+	free(a.stream);
+	free(b.stream);
 	rm_rf(parent);
 }
 
