@@ -138,31 +138,42 @@ static const struct opts_def export_defs[] = {
 	OPTS_END,
 };
 
-static int export_exec(struct cli *cli, void *opts, int argc, char **argv)
+/* GET path into the -o file, or stdout when it is not a terminal; a file
+ * that could not be filled is removed.  what: for messages ("export
+ * container"). */
+static int cp_get_output(const char *host, const char *path, const char *output, const char *what)
 {
-	struct export_opts *o = opts;
 	_cleanup_berr_ struct berr *err = NULL;
-	_cleanup_free_ char *id = client_escape(argv[0]);
-	_cleanup_free_ char *path = xasprintf("/containers/%s/export", id);
 	struct cp_xfer x = {0};
 	int r;
 
-	(void)argc;
-	if (!o->output && isatty(STDOUT_FILENO)) {
+	if (!output && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "cowardly refusing to save to a terminal. Use the -o flag or "
 				"redirect\n");
 		return 1;
 	}
-	x.out = o->output ? fopen(o->output, "we") : stdout;
+	x.out = output ? fopen(output, "we") : stdout;
 	if (!x.out) {
-		fprintf(stderr, "failed to export container: %s: %s\n", o->output, strerror(errno));
+		fprintf(stderr, "failed to %s: %s: %s\n", what, output, strerror(errno));
 		return 1;
 	}
-	r = cp_request(cli->host, "GET", path, NULL, &x, &err);
-	if (o->output && fclose(x.out) != 0 && r == 0)
-		r = berr_set(&err, errno, "cannot write %s: %m", o->output);
+	r = cp_request(host, "GET", path, NULL, &x, &err);
+	if (output && fclose(x.out) != 0 && r == 0)
+		r = berr_set(&err, errno, "cannot write %s: %m", output);
+	if (r < 0 && output)
+		unlink(output);
 	cp_xfer_done(&x);
 	return r < 0 ? cmd_fail(err) : 0;
+}
+
+static int export_exec(struct cli *cli, void *opts, int argc, char **argv)
+{
+	struct export_opts *o = opts;
+	_cleanup_free_ char *id = client_escape(argv[0]);
+	_cleanup_free_ char *path = xasprintf("/containers/%s/export", id);
+
+	(void)argc;
+	return cp_get_output(cli->host, path, o->output, "export container");
 }
 
 #define EXPORT_ENTRY(grp)                                                                          \
@@ -181,30 +192,11 @@ const struct cmd_entry cmd_container_export_entry = EXPORT_ENTRY("container");
 static int save_exec(struct cli *cli, void *opts, int argc, char **argv)
 {
 	struct export_opts *o = opts;
-	_cleanup_berr_ struct berr *err = NULL;
 	_cleanup_free_ char *path = xstrdup("/images/get");
-	struct cp_xfer x = {0};
-	int r;
 
 	for (int i = 0; i < argc; i++)
 		client_query_add(&path, "names", argv[i]);
-	if (!o->output && isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "cowardly refusing to save to a terminal. Use the -o flag or "
-				"redirect\n");
-		return 1;
-	}
-	x.out = o->output ? fopen(o->output, "we") : stdout;
-	if (!x.out) {
-		fprintf(stderr, "failed to save image: %s: %s\n", o->output, strerror(errno));
-		return 1;
-	}
-	r = cp_request(cli->host, "GET", path, NULL, &x, &err);
-	if (o->output && fclose(x.out) != 0 && r == 0)
-		r = berr_set(&err, errno, "cannot write %s: %m", o->output);
-	if (r < 0 && o->output)
-		unlink(o->output);
-	cp_xfer_done(&x);
-	return r < 0 ? cmd_fail(err) : 0;
+	return cp_get_output(cli->host, path, o->output, "save image");
 }
 
 #define SAVE_ENTRY(grp)                                                                            \

@@ -480,6 +480,17 @@ int ctl_network_create(struct ctl *ctl, struct network *draft, struct network **
 	return ctl_net_create(ctl, draft, ret, err);
 }
 
+/* The options of a bridge network berth makes itself: its Linux bridge,
+ * traffic between its containers or not, masquerade. */
+static void ctl_bridge_options(struct network *net, const char *bridge, bool icc)
+{
+	json_object_set_new(net->options, "com.docker.network.bridge.name", json_string(bridge));
+	json_object_set_new(net->options, "com.docker.network.bridge.enable_icc",
+			    json_string(icc ? "true" : "false"));
+	json_object_set_new(net->options, "com.docker.network.bridge.enable_ip_masquerade",
+			    json_string("true"));
+}
+
 int ctl_gwbridge_network(struct ctl *ctl, struct network **ret, struct berr **err)
 {
 	struct network *net = ctl_net_by_name(ctl, CTL_GWBRIDGE);
@@ -497,12 +508,7 @@ int ctl_gwbridge_network(struct ctl *ctl, struct network **ret, struct berr **er
 	net = net_new();
 	net->name = xstrdup(CTL_GWBRIDGE);
 	net->driver_name = xstrdup("bridge");
-	json_object_set_new(net->options, "com.docker.network.bridge.name",
-			    json_string("berth_gwbridge"));
-	json_object_set_new(net->options, "com.docker.network.bridge.enable_icc",
-			    json_string("false"));
-	json_object_set_new(net->options, "com.docker.network.bridge.enable_ip_masquerade",
-			    json_string("true"));
+	ctl_bridge_options(net, "berth_gwbridge", false);
 	if ((r = ctl_net_create(ctl, net, ret, err)) < 0)
 		return berr_wrap(err, "cannot create network %s", CTL_GWBRIDGE);
 	return 0;
@@ -645,14 +651,9 @@ static int ctl_default_bridge(struct ctl *ctl, struct network *net, struct berr 
 
 	json_object_set_new(net->options, "com.docker.network.bridge.default_bridge",
 			    json_string("true"));
-	json_object_set_new(net->options, "com.docker.network.bridge.enable_icc",
-			    json_string("true"));
-	json_object_set_new(net->options, "com.docker.network.bridge.enable_ip_masquerade",
-			    json_string("true"));
+	ctl_bridge_options(net, ctl->default_bridge, true);
 	json_object_set_new(net->options, "com.docker.network.bridge.host_binding_ipv4",
 			    json_string("0.0.0.0"));
-	json_object_set_new(net->options, "com.docker.network.bridge.name",
-			    json_string(ctl->default_bridge));
 	if (!ctl->bip)
 		return 0;
 	r = cidr_parse_addr_prefix(ctl->bip, &c.gateway, &c.subnet, err);

@@ -563,6 +563,20 @@ static void ctl_ep_ifname(struct endpoint *ep, struct endpoint **eps, size_t n)
 	}
 }
 
+/* What a driver's join said of the endpoint (its gateways, the plugin's
+ * name for its interface), stored so that a restarted daemon still knows
+ * them.  A store that fails is logged: the endpoint works on. */
+static void ctl_ep_store_join(struct ctl *ctl, struct endpoint *ep)
+{
+	json_t *stored = ep_to_store_json(ep);
+	struct berr *e = NULL;
+
+	if (store_put(ctl->store, CTL_KIND_ENDPOINTS, ep->id, stored, &e) < 0)
+		log_warn("endpoint %.12s: %s", ep->id, berr_msg(e));
+	berr_free(e);
+	json_decref(stored);
+}
+
 static int ctl_ep_join(struct ctl *ctl, struct endpoint *ep, struct sandbox *sb,
 		       struct endpoint **eps, size_t n, struct berr **err)
 {
@@ -584,6 +598,8 @@ static int ctl_ep_join(struct ctl *ctl, struct endpoint *ep, struct sandbox *sb,
 	pthread_rwlock_wrlock(&ctl->lock);
 	ep->joined = true;
 	pthread_rwlock_unlock(&ctl->lock);
+	if (net->driver->gw_from_join)
+		ctl_ep_store_join(ctl, ep);
 	return 0;
 }
 
@@ -606,6 +622,8 @@ static void ctl_ep_leave(struct ctl *ctl, struct endpoint *ep, struct sandbox *s
 	ep->is_gw = false;
 	ep->ifname[0] = 0;
 	pthread_rwlock_unlock(&ctl->lock);
+	if (net && net->driver->gw_from_join)
+		ctl_ep_store_join(ctl, ep);
 }
 
 static int ctl_ports_program(struct ctl *ctl, struct container *c, struct endpoint *ep,

@@ -249,11 +249,26 @@ json_t *ep_to_store_json(const struct endpoint *ep)
 		cidr_addr_str(&ep->addr4, a4);
 	if (ep->has6)
 		cidr_addr_str(&ep->addr6, a6);
-	return json_pack("{s:s, s:s, s:s, s:I, s:O, s:s, s:i, s:s, s:i, s:s, s:b}", "Id", ep->id,
-			 "Container", ep->ctr_id, "Network", ep->net_id, "Seq", (json_int_t)ep->seq,
-			 "Config", ep->config, "IPv4", a4, "PrefixLen4", ep->plen4, "IPv6", a6,
-			 "PrefixLen6", ep->plen6, "MacAddress", ep_mac_str(ep->mac, mac),
-			 "GatewayBridge", ep->gwbridge);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:O, s:s, s:i, s:s, s:i, s:s, s:b}", "Id",
+			      ep->id, "Container", ep->ctr_id, "Network", ep->net_id, "Seq",
+			      (json_int_t)ep->seq, "Config", ep->config, "IPv4", a4, "PrefixLen4",
+			      ep->plen4, "IPv6", a6, "PrefixLen6", ep->plen6, "MacAddress",
+			      ep_mac_str(ep->mac, mac), "GatewayBridge", ep->gwbridge);
+
+	/* what a driver's join said (a plugin's gateways and interface name) */
+	if (ep->join_info) {
+		char g4[CIDR_STRLEN] = "", g6[CIDR_STRLEN] = "";
+
+		if (ep->join_gw4)
+			cidr_addr_str(&ep->gw4, g4);
+		if (ep->join_gw6)
+			cidr_addr_str(&ep->gw6, g6);
+		json_object_set_new(o, "Join",
+				    json_pack("{s:s, s:s, s:b, s:s}", "Gateway", g4, "GatewayIPv6",
+					      g6, "DisableGatewayService", ep->no_gw_service,
+					      "SrcName", ep->host_ifname));
+	}
+	return o;
 }
 
 static int ep_store_addr(json_t *obj, const char *key, struct ipaddr *ret, bool *has,
@@ -286,6 +301,18 @@ int ep_from_store_json(json_t *obj, struct endpoint **ret, struct berr **err)
 	memcpy(ep->net_id, net, 65);
 	ep->seq = (unsigned)json_integer_value(json_object_get(obj, "Seq"));
 	ep->gwbridge = json_is_true(json_object_get(obj, "GatewayBridge"));
+	if (json_is_object(json_object_get(obj, "Join"))) {
+		json_t *j = json_object_get(obj, "Join");
+		const char *g4 = json_string_value(json_object_get(j, "Gateway"));
+		const char *g6 = json_string_value(json_object_get(j, "GatewayIPv6"));
+		const char *src = json_string_value(json_object_get(j, "SrcName"));
+
+		ep->join_info = true;
+		ep->join_gw4 = g4 && *g4 && cidr_parse_addr(g4, &ep->gw4, NULL) == 0;
+		ep->join_gw6 = g6 && *g6 && cidr_parse_addr(g6, &ep->gw6, NULL) == 0;
+		ep->no_gw_service = json_is_true(json_object_get(j, "DisableGatewayService"));
+		snprintf(ep->host_ifname, sizeof(ep->host_ifname), "%s", src ? src : "");
+	}
 	if (json_is_object(json_object_get(obj, "Config"))) {
 		json_decref(ep->config);
 		ep->config = json_deep_copy(json_object_get(obj, "Config"));

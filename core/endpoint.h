@@ -51,6 +51,7 @@ struct endpoint {
 	bool join_gw4, join_gw6;
 	struct ipaddr gw4, gw6;
 	bool no_gw_service;    /* the driver gives no way out, and wants none added */
+	bool join_info;	       /* the above and host_ifname came from the join: stored */
 	char ifname[16];       /* "eth0" inside the sandbox */
 	char host_ifname[16];  /* the host end of the veth pair ("" after a restart) */
 	struct ep_port *ports; /* published on this endpoint (borrowed from the container) */

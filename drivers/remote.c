@@ -423,8 +423,10 @@ static int remote_join(struct network *net, struct endpoint *ep, struct sandbox 
 		sb_netns_run(sb->netns, remote_give_back_inside, &j, NULL);
 		goto fail_leave;
 	}
-	/* (the plugin's name for it, to give it back under at Leave) */
+	/* (the plugin's name for it, to give it back under at Leave; kept
+	 * with the gateways across a daemon restart) */
 	snprintf(ep->host_ifname, sizeof(ep->host_ifname), "%s", src);
+	ep->join_info = true;
 	/* (Docker asks for it after a join; what it says is not used) */
 	{
 		_cleanup_json_ json_t *ids = remote_ep_ids(net, ep);
@@ -473,6 +475,7 @@ static int remote_leave(struct network *net, struct endpoint *ep, struct sandbox
 	remote_delete_endpoint(rd, net, ep);
 out:
 	ep->host_ifname[0] = 0;
+	ep->join_info = ep->no_gw_service = false;
 	ep->join_gw4 = ep->join_gw6 = false;
 	return r;
 }

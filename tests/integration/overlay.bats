@@ -42,6 +42,18 @@ infra_httpd() {
 # A container running a web server whose /cgi-bin/ip echoes the client.
 WEB='mkdir -p /www/cgi-bin && printf "#!/bin/sh\necho Content-Type: text/plain\necho\necho \$REMOTE_ADDR\n" >/www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www'
 
+# ov_on_hosts "H..." ARGS...: overlay network ov (made on h1 with ARGS) seen
+# on each host H, busybox imported there
+ov_on_hosts() {
+	local hosts=$1 h i
+	shift
+	on 1 docker network create -d overlay --attachable "$@" ov >/dev/null
+	for h in $hosts; do
+		on "$h" docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
+		for i in $(seq 1 50); do on "$h" docker network inspect ov >/dev/null 2>&1 && break; sleep 0.1; done
+	done
+}
+
 # net_field N NETWORK TEMPLATE
 net_field() {
 	on "$1" docker network inspect -f "$3" "$2"
@@ -211,11 +223,7 @@ net_field() {
 }
 
 @test "berthd restarted with overlay containers running: no ping lost, entries reconciled, later changes still reach it; a VXLAN port of its own" {
-	on 1 docker network create -d overlay --attachable -o vxlan_port=4790 --subnet 10.89.0.0/24 ov >/dev/null
-	for h in 1 2; do
-		on "$h" docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
-		for i in $(seq 1 50); do on "$h" docker network inspect ov >/dev/null 2>&1 && break; sleep 0.1; done
-	done
+	ov_on_hosts "1 2" -o vxlan_port=4790 --subnet 10.89.0.0/24
 	on 1 docker run -d --name ca --network ov busybox sleep 600 >/dev/null
 	on 2 docker run -d --name cb --network ov busybox sleep 600 >/dev/null
 	on 2 docker run -d --name cgone --network ov busybox sleep 600 >/dev/null
@@ -378,11 +386,7 @@ net_field() {
 }
 
 @test "a host whose watch comes back after etcd compacted the history it missed resyncs: containers that went meanwhile are dropped" {
-	on 1 docker network create -d overlay --attachable --subnet 10.92.0.0/24 ov >/dev/null
-	for h in 1 2; do
-		on "$h" docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
-		for i in $(seq 1 50); do on "$h" docker network inspect ov >/dev/null 2>&1 && break; sleep 0.1; done
-	done
+	ov_on_hosts "1 2" --subnet 10.92.0.0/24
 	on 1 docker run -d --name ca --network ov busybox sleep 600 >/dev/null
 	on 2 docker run -d --name cgone --network ov busybox sleep 600 >/dev/null
 	macg=$(on 2 docker inspect -f '{{.NetworkSettings.Networks.ov.MacAddress}}' cgone)

@@ -72,6 +72,16 @@ state() {
 	/usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print($2)" "$TMP/$1/state.json"
 }
 
+# run_refused NAME TEXT: `docker run` of container NAME on network pn
+# fails with TEXT in its message; nothing of it is left
+run_refused() {
+	run docker run -d --name "$1" --network pn busybox sleep 600
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"$2"* ]]
+	docker rm -f "$1" >/dev/null 2>&1 || true
+}
+
 # no_protocol_warnings NAME: the plugin saw nothing off the reference
 no_protocol_warnings() {
 	run grep -h '"warnings": \[[^]]' "$TMP/$1/calls.log" "$TMP/$1/replies.log"
@@ -181,32 +191,18 @@ no_protocol_warnings() {
 	docker network create -d tp --ipam-driver tp pn >/dev/null
 	# IPAM refuses an address: the container is not made
 	fault tp '{"RequestAddress": {"err": "pool on fire", "if_body": "\"Options\":null"}}'
-	run docker run -d --name c1 --network pn busybox sleep 600
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ $output == *"pool on fire"* ]]
+	run_refused c1 "pool on fire"
 	# Join refused (HTTP 500 as go-plugins-helpers answers): the start fails,
 	# the endpoint is deleted on the plugin's side
 	fault tp '{"Join": {"err": "no room at the inn", "status": 500, "field": "Err"}}'
-	run docker run -d --name c2 --network pn busybox sleep 600
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ $output == *"no room at the inn"* ]]
+	run_refused c2 "no room at the inn"
 	[ "$(state tp 'len(s["endpoints"])')" = 0 ]
-	docker rm -f c2 >/dev/null 2>&1 || true
 	# garbage for an answer
 	fault tp '{"CreateEndpoint": {"garbage": true}}'
-	run docker run -d --name c3 --network pn busybox sleep 600
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ $output == *"not a JSON object"* ]]
-	docker rm -f c3 >/dev/null 2>&1 || true
+	run_refused c3 "not a JSON object"
 	# a plugin that sets a field berth gave
 	fault tp '{"CreateEndpoint": {"merge": {"Interface": {"Address": "10.77.0.99/24"}}}}'
-	run docker run -d --name c4 --network pn busybox sleep 600
-	[ "$status" -ne 0 ]
-	[[ $output == *"driver modified interface address"* ]]
-	docker rm -f c4 >/dev/null 2>&1 || true
+	run_refused c4 "driver modified interface address"
 	fault tp '{}'
 	[ "$(state tp 'len(s["endpoints"])')" = 0 ]
 	[ "$(state tp 'sum(len(p["allocated"]) for p in s["pools"].values())')" = 1 ] # (the gateway)
@@ -245,11 +241,7 @@ no_protocol_warnings() {
 	docker rm -f c1 >/dev/null
 	# it dies in the middle of a Join: an error, not a hang
 	fault tp '{"Join": {"exit": true}}'
-	run docker run -d --name c2 --network pn busybox sleep 600
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ $output == *"plugin tp"* ]]
-	docker rm -f c2 >/dev/null 2>&1 || true
+	run_refused c2 "plugin tp"
 	# back (its state kept): the network works again, no new activation needed
 	fault tp '{}'
 	plugin_start tp
@@ -259,7 +251,7 @@ no_protocol_warnings() {
 }
 
 @test "berthd restarted: networks on plugins are there, the plugin is activated again when first needed" {
-	plugin_start tp
+	plugin_start tp --delete-veth-on delete
 	berthd_start --plugin-dir "$PLUGDIR"
 	docker import "$BUSYBOX_TAR" busybox:latest >/dev/null
 	docker network create -d tp --ipam-driver tp pn >/dev/null
@@ -272,6 +264,19 @@ no_protocol_warnings() {
 	docker run -d --name c2 --network pn busybox sleep 600 >/dev/null
 	[ "$(calls tp Plugin.Activate)" = 2 ]
 	docker exec c2 ping -c1 -W2 "$ip1"
+	# what c1's join said was kept: at stop its interface goes back to
+	# berthd's namespace under the plugin's name, for DeleteEndpoint
+	eid=$(docker inspect -f '{{.NetworkSettings.Networks.pn.EndpointID}}' c1)
+	fault tp '{"DeleteEndpoint": {"sleep": 2}}'
+	docker stop -t0 c1 </dev/null >/dev/null 2>&1 &
+	stopper=$!
+	for i in $(seq 1 30); do ip -n "$NS" link show "tpc${eid:0:8}" >/dev/null 2>&1 && break; sleep 0.1; done
+	ip -n "$NS" link show "tpc${eid:0:8}"
+	wait "$stopper"
+	fault tp '{}'
+	[ "$(state tp 'len(s["endpoints"])')" = 1 ]
+	run grep 'interface stays' "$LOG"
+	[ -z "$output" ]
 	docker rm -f c1 c2 >/dev/null
 	docker network rm pn >/dev/null
 	[ "$(state tp 'len(s["networks"]) + len(s["endpoints"]) + len(s["pools"])')" = 0 ]
