@@ -15,6 +15,7 @@
 #include "core/filters.h"
 #include "core/util.h"
 #include "runtime/image.h"
+#include "runtime/registry.h"
 
 static const char *const api_img_list_filters[] = {
 	"before", "dangling", "label", "reference", "since", "until", NULL,
@@ -80,8 +81,74 @@ static char *api_img_import_ref(struct http_req *req)
 	return tag && *tag ? xasprintf("%s:%s", repo, tag) : xstrdup(repo);
 }
 
-/* POST /images/create: import from the body (fromSrc=-); pulling and
- * fetching URLs are not there yet and say so. */
+/* --- pull --- */
+
+struct api_img_pull {
+	char *ref;
+	json_t *log;
+};
+
+static void api_img_pull_free(void *data)
+{
+	struct api_img_pull *p = data;
+
+	free(p->ref);
+	json_decref(p->log);
+	free(p);
+}
+
+static void api_img_pull_run(struct api_job *aj)
+{
+	struct api_img_pull *p = aj->data;
+	_cleanup_free_ char *tmp = xasprintf("%s/tmp", aj->api->root);
+	struct reg_opts o = {.tmp_dir = tmp};
+	struct image *img;
+
+	reg_pull(aj->api->ctl->images, p->ref, &o, &img, &p->log, &aj->err);
+}
+
+/* Docker's pull stream: one JSON message a line (sent once the pull is
+ * done: the progress is not live yet). */
+static void api_img_pull_after(struct api_job *aj)
+{
+	struct api_img_pull *p = aj->data;
+	char *out = xstrdup("");
+	size_t i;
+	json_t *m;
+
+	if (aj->err || !aj->req)
+		goto done;
+	json_array_foreach (p->log, i, m) {
+		char *s = json_dumps(m, JSON_COMPACT);
+		char *grown = xasprintf("%s%s\r\n", out, s);
+
+		free(out);
+		out = grown;
+		free(s);
+	}
+	api_img_event(aj->api, "pull", p->ref, p->ref);
+	http_reply(aj->req, 200, "application/json", out, strlen(out));
+	aj->req = NULL;
+done:
+	free(out);
+}
+
+/* POST /images/create?fromImage=NAME[:TAG]&tag=TAG|DIGEST */
+static void api_img_pull(struct api *api, struct http_req *req)
+{
+	const char *from = http_req_query(req, "fromImage"), *tag = http_req_query(req, "tag");
+	struct api_img_pull *p = xcalloc(1, sizeof(*p));
+
+	if (tag && *tag)
+		p->ref = xasprintf("%s%s%s", from, strprefix(tag, "sha256:") ? "@" : ":", tag);
+	else
+		p->ref = xstrdup(from);
+	api_job_submit_after(api, req, api_img_pull_run, p, api_img_pull_free, api_img_pull_after,
+			     NULL);
+}
+
+/* POST /images/create: import from the body (fromSrc=-) or pull
+ * (fromImage=); fetching URLs is not there and says so. */
 static void api_img_create(struct api *api, struct http_req *req, char **params)
 {
 	const char *src = http_req_query(req, "fromSrc");
@@ -90,10 +157,7 @@ static void api_img_create(struct api *api, struct http_req *req, char **params)
 	int fd, r;
 
 	if (http_req_query(req, "fromImage") && !src) {
-		http_reply_error(req, 501,
-				 "pulling images from a registry is not supported by berth yet: "
-				 "import a root file system tarball with `berth import` or "
-				 "`docker import` instead");
+		api_img_pull(api, req);
 		return;
 	}
 	if (!src || !streq(src, "-")) {

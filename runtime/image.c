@@ -970,8 +970,7 @@ static int img_changes_apply(json_t *cfg, char *const *changes, struct berr **er
 
 /* --- new images --- */
 
-/* Go's name of the machine's architecture. */
-static const char *img_arch(void)
+const char *img_arch(void)
 {
 	static struct utsname u;
 
@@ -1108,6 +1107,11 @@ int img_layer_add(struct img_store *is, int fd, char ret_id[72], bool *ret_creat
 void img_layer_drop(struct img_store *is, const char *id, bool created)
 {
 	img_layer_abandon(is, id, created);
+}
+
+bool img_has_layer(struct img_store *is, const char *id)
+{
+	return img_layer_get(is, id) != NULL;
 }
 
 char *img_layer_path(struct img_store *is, const char *id)

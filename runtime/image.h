@@ -88,6 +88,10 @@ void img_layer_drop(struct img_store *is, const char *id, bool created);
 /* The file holding the layer's tar stream as it came (its sha256 is the
  * layer id), or NULL for a layer of an older berth.  Caller frees. */
 char *img_layer_stream(struct img_store *is, const char *id);
+/* Is the layer (a diff id) in the store? */
+bool img_has_layer(struct img_store *is, const char *id);
+/* Go's name of this machine's architecture ("amd64", "arm64", ...). */
+const char *img_arch(void);
 /* The layer's directory (caller frees). */
 char *img_layer_path(struct img_store *is, const char *id);
 /* An image from its config document (doc: len bytes, JSON; its sha256 is
