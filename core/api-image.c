@@ -112,25 +112,12 @@ static void api_img_pull_run(struct api_job *aj)
 static void api_img_pull_after(struct api_job *aj)
 {
 	struct api_img_pull *p = aj->data;
-	char *out = xstrdup("");
-	size_t i;
-	json_t *m;
 
 	if (aj->err || !aj->req)
-		goto done;
-	json_array_foreach (p->log, i, m) {
-		char *s = json_dumps(m, JSON_COMPACT);
-		char *grown = xasprintf("%s%s\r\n", out, s);
-
-		free(out);
-		out = grown;
-		free(s);
-	}
+		return;
 	api_img_event(aj->api, "pull", p->ref, p->ref);
-	http_reply(aj->req, 200, "application/json", out, strlen(out));
+	api_reply_json_lines(aj->req, p->log);
 	aj->req = NULL;
-done:
-	free(out);
 }
 
 /* POST /images/create?fromImage=NAME[:TAG]&tag=TAG|DIGEST */

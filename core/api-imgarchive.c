@@ -108,30 +108,22 @@ static void api_imgar_load_run(struct api_job *aj)
 static void api_imgar_load_after(struct api_job *aj)
 {
 	struct api_imgar *x = aj->data;
-	char *out = xstrdup("");
+	_cleanup_json_ json_t *messages = json_array();
 	size_t i;
 	json_t *line;
 
 	if (aj->err || !aj->req)
-		goto done;
+		return;
 	json_array_foreach (x->loaded, i, line) {
-		json_t *m = json_pack("{s:s+}", "stream", json_string_value(line), "\n");
-		char *s = json_dumps(m, JSON_COMPACT);
-		char *grown = xasprintf("%s%s\n", out, s);
-
-		free(out);
-		out = grown;
-		free(s);
-		json_decref(m);
+		json_array_append_new(messages,
+				      json_pack("{s:s+}", "stream", json_string_value(line), "\n"));
 		events_emit(aj->api->events, "image", "load", json_string_value(line),
 			    json_object());
 	}
 	/* (quiet only drops progress, which berth does not send: the lines
 	 * stay, as dockerd's) */
-	http_reply(aj->req, 200, "application/json", out, strlen(out));
+	api_reply_json_lines(aj->req, messages);
 	aj->req = NULL;
-done:
-	free(out);
 }
 
 /* POST /images/load?quiet= */

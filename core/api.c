@@ -217,3 +217,21 @@ void api_handle(struct http_req *req, void *data)
 	http_reply_error(req, 404, msg);
 	free(msg);
 }
+
+void api_reply_json_lines(struct http_req *req, json_t *messages)
+{
+	size_t len = 0, i;
+	char *out = NULL;
+	FILE *f = open_memstream(&out, &len);
+	json_t *m;
+
+	json_array_foreach (messages, i, m) {
+		char *s = json_dumps(m, JSON_COMPACT);
+
+		fprintf(f, "%s\r\n", s ? s : "{}");
+		free(s);
+	}
+	fclose(f);
+	http_reply(req, 200, "application/json", out, len);
+	free(out);
+}

@@ -64,6 +64,10 @@ bool api_spool_body(const char *method, const char *url);
 /* The http handler: routes one request. */
 void api_handle(struct http_req *req, void *data);
 
+/* 200 with Docker's JSON message stream: each object of messages on a
+ * line of its own (pull, load). */
+void api_reply_json_lines(struct http_req *req, json_t *messages);
+
 /* HTTP status for an errno value, as Docker answers. */
 int api_status(int code);
 void api_reply_berr(struct http_req *req, const struct berr *err);
