@@ -15,7 +15,6 @@
 #include "core/filters.h"
 #include "core/util.h"
 #include "runtime/image.h"
-#include "runtime/registry.h"
 
 static const char *const api_img_list_filters[] = {
 	"before", "dangling", "label", "reference", "since", "until", NULL,
@@ -55,8 +54,7 @@ static void api_img_import_run(struct api_job *aj)
 	im->ref = xstrdup(img->id);
 }
 
-/* An image event: Actor attribute name (the reference it concerns). */
-static void api_img_event(struct api *api, const char *action, const char *id, const char *name)
+void api_img_event(struct api *api, const char *action, const char *id, const char *name)
 {
 	events_emit(api->events, "image", action, id,
 		    name ? json_pack("{s:s}", "name", name) : json_object());
@@ -81,59 +79,6 @@ static char *api_img_import_ref(struct http_req *req)
 	return tag && *tag ? xasprintf("%s:%s", repo, tag) : xstrdup(repo);
 }
 
-/* --- pull --- */
-
-struct api_img_pull {
-	char *ref;
-	json_t *log;
-};
-
-static void api_img_pull_free(void *data)
-{
-	struct api_img_pull *p = data;
-
-	free(p->ref);
-	json_decref(p->log);
-	free(p);
-}
-
-static void api_img_pull_run(struct api_job *aj)
-{
-	struct api_img_pull *p = aj->data;
-	_cleanup_free_ char *tmp = xasprintf("%s/tmp", aj->api->root);
-	struct reg_opts o = {.tmp_dir = tmp};
-	struct image *img;
-
-	reg_pull(aj->api->ctl->images, p->ref, &o, &img, &p->log, &aj->err);
-}
-
-/* Docker's pull stream: one JSON message a line (sent once the pull is
- * done: the progress is not live yet). */
-static void api_img_pull_after(struct api_job *aj)
-{
-	struct api_img_pull *p = aj->data;
-
-	if (aj->err || !aj->req)
-		return;
-	api_img_event(aj->api, "pull", p->ref, p->ref);
-	api_reply_json_lines(aj->req, p->log);
-	aj->req = NULL;
-}
-
-/* POST /images/create?fromImage=NAME[:TAG]&tag=TAG|DIGEST */
-static void api_img_pull(struct api *api, struct http_req *req)
-{
-	const char *from = http_req_query(req, "fromImage"), *tag = http_req_query(req, "tag");
-	struct api_img_pull *p = xcalloc(1, sizeof(*p));
-
-	if (tag && *tag)
-		p->ref = xasprintf("%s%s%s", from, strprefix(tag, "sha256:") ? "@" : ":", tag);
-	else
-		p->ref = xstrdup(from);
-	api_job_submit_after(api, req, api_img_pull_run, p, api_img_pull_free, api_img_pull_after,
-			     NULL);
-}
-
 /* POST /images/create: import from the body (fromSrc=-) or pull
  * (fromImage=); fetching URLs is not there and says so. */
 static void api_img_create(struct api *api, struct http_req *req, char **params)
@@ -144,7 +89,7 @@ static void api_img_create(struct api *api, struct http_req *req, char **params)
 	int fd, r;
 
 	if (http_req_query(req, "fromImage") && !src) {
-		api_img_pull(api, req);
+		api_reg_pull(api, req);
 		return;
 	}
 	if (!src || !streq(src, "-")) {

@@ -11,9 +11,9 @@
 #include "core/util.h"
 
 static const struct api_route *const api_tables[] = {
-	api_system_routes, api_network_routes,	  api_image_routes, api_container_routes,
-	api_events_routes, api_volume_routes,	  api_exec_routes,  api_archive_routes,
-	api_top_routes,	   api_imgarchive_routes,
+	api_system_routes, api_network_routes,	  api_image_routes,    api_container_routes,
+	api_events_routes, api_volume_routes,	  api_exec_routes,     api_archive_routes,
+	api_top_routes,	   api_imgarchive_routes, api_registry_routes,
 };
 
 int api_status(int code)

@@ -47,6 +47,12 @@ extern const struct api_route api_volume_routes[];
 extern const struct api_route api_archive_routes[];
 extern const struct api_route api_top_routes[];
 extern const struct api_route api_imgarchive_routes[];
+extern const struct api_route api_registry_routes[];
+
+/* An image event (Actor attribute name: the reference it concerns). */
+void api_img_event(struct api *api, const char *action, const char *id, const char *name);
+/* POST /images/create?fromImage=: a pull (api-registry.c). */
+void api_reg_pull(struct api *api, struct http_req *req);
 
 /* A tar going out: an unlinked temp file under <root>/tmp (job thread),
  * then sent from its start as an application/x-tar body (loop thread). */
