@@ -7,7 +7,7 @@
 
 CC       ?= cc
 PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libcap jansson libevent libevent_pthreads libcurl \
-            libarchive libcrypto ldns
+            libarchive libcrypto ldns zlib
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g

@@ -35,6 +35,11 @@ struct api {
 	char engine_id[65];
 	struct timespec started;
 	bool shutting_down;
+	/* registries (api-registry.c) */
+	const char *config_dir;		  /* certs.d/ is under it */
+	char *const *insecure_registries; /* --insecure-registry */
+	char *const *registry_mirrors;	  /* --registry-mirror */
+	struct api_xfer *xfers;		  /* pulls, pushes, logins under way */
 };
 
 extern const struct api_route api_system_routes[];
@@ -53,6 +58,9 @@ extern const struct api_route api_registry_routes[];
 void api_img_event(struct api *api, const char *action, const char *id, const char *name);
 /* POST /images/create?fromImage=: a pull (api-registry.c). */
 void api_reg_pull(struct api *api, struct http_req *req);
+/* At shutdown, before the job queue goes: stop the transfers under way
+ * and answer their requests. */
+void api_xfers_stop(struct api *api);
 
 /* A tar going out: an unlinked temp file under <root>/tmp (job thread),
  * then sent from its start as an application/x-tar body (loop thread). */

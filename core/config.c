@@ -42,6 +42,12 @@ const char config_usage[] =
 	"                                   (repeatable; replaces /run/docker/plugins,\n"
 	"                                   /etc/docker/plugins and /usr/lib/docker/plugins)\n"
 	"  --plugin-timeout SECONDS         the longest a plugin may take to answer (default 60)\n"
+	"  --config-dir DIR                 berthd's configuration; registry certificates in\n"
+	"                                   DIR/certs.d/HOST:PORT/ (default /etc/berth)\n"
+	"  --insecure-registry HOST[:PORT]|CIDR\n"
+	"                                   a registry reached over plain HTTP or unverified TLS\n"
+	"                                   (repeatable; 127.0.0.0/8 always is)\n"
+	"  --registry-mirror URL            a mirror tried before Docker Hub (repeatable)\n"
 	"  -h, --help                       this text\n"
 	"  -v, --version                    print the version\n";
 
@@ -60,6 +66,9 @@ enum {
 	OPT_CLUSTER_ADVERTISE,
 	OPT_PLUGIN_DIR,
 	OPT_PLUGIN_TIMEOUT,
+	OPT_CONFIG_DIR,
+	OPT_INSECURE_REGISTRY,
+	OPT_REGISTRY_MIRROR,
 };
 
 static const struct option config_options[] = {
@@ -78,6 +87,9 @@ static const struct option config_options[] = {
 	{"cluster-advertise", required_argument, NULL, OPT_CLUSTER_ADVERTISE},
 	{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
 	{"plugin-timeout", required_argument, NULL, OPT_PLUGIN_TIMEOUT},
+	{"config-dir", required_argument, NULL, OPT_CONFIG_DIR},
+	{"insecure-registry", required_argument, NULL, OPT_INSECURE_REGISTRY},
+	{"registry-mirror", required_argument, NULL, OPT_REGISTRY_MIRROR},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'v'},
 	{0},
@@ -87,6 +99,52 @@ static void config_set(char **field, const char *value)
 {
 	free(*field);
 	*field = xstrdup(value);
+}
+
+/* Append to a NULL-terminated list. */
+static void config_push(char ***list, size_t *n, const char *v)
+{
+	*list = xrealloc(*list, (*n + 2) * sizeof(char *));
+	(*list)[(*n)++] = xstrdup(v);
+	(*list)[*n] = NULL;
+}
+
+/* --registry-mirror URL: http(s)://HOST[:PORT][/], kept without the
+ * trailing slash. */
+static int config_mirror(struct config *cfg, const char *v, struct berr **err)
+{
+	_cleanup_free_ char *u = xstrdup(v);
+	const char *host;
+	size_t n = strlen(u);
+
+	while (n && u[n - 1] == '/')
+		u[--n] = 0;
+	host = strprefix(u, "https://") ? u + 8 : strprefix(u, "http://") ? u + 7 : NULL;
+	if (!host || !*host || strchr(host, '/') || strpbrk(host, "?#@ "))
+		return berr_set(err, EINVAL,
+				"--registry-mirror %s: must be a URL such as https://mirror:5000 "
+				"(http or https, no path)",
+				v);
+	config_push(&cfg->registry_mirrors, &cfg->n_registry_mirrors, u);
+	return 0;
+}
+
+/* --insecure-registry HOST[:PORT] or a CIDR (no scheme). */
+static int config_insecure(struct config *cfg, const char *v, struct berr **err)
+{
+	if (!*v || strstr(v, "://") || strpbrk(v, " ?#@"))
+		return berr_set(err, EINVAL,
+				"--insecure-registry %s: must be HOST[:PORT] or a CIDR, without a "
+				"scheme",
+				v);
+	if (strchr(v, '/')) {
+		struct prefix c;
+
+		if (cidr_parse_prefix(v, &c, NULL) < 0)
+			return berr_set(err, EINVAL, "--insecure-registry %s: not a valid CIDR", v);
+	}
+	config_push(&cfg->insecure_registries, &cfg->n_insecure_registries, v);
+	return 0;
 }
 
 /* --dns IP: kept in normal form ("0:0::1" -> "::1"). */
@@ -305,6 +363,16 @@ static int config_one(struct config *cfg, int c, const char *arg, struct berr **
 		cfg->plugin_timeout_s = (unsigned)n;
 		return 0;
 	}
+	case OPT_CONFIG_DIR:
+		if (arg[0] != '/')
+			return berr_set(err, EINVAL, "--config-dir %s: must be an absolute path",
+					arg);
+		config_set(&cfg->config_dir, arg);
+		return 0;
+	case OPT_INSECURE_REGISTRY:
+		return config_insecure(cfg, arg, err);
+	case OPT_REGISTRY_MIRROR:
+		return config_mirror(cfg, arg, err);
 	case 'h':
 		cfg->help = true;
 		return 1;
@@ -350,6 +418,8 @@ int config_parse(int argc, char **argv, struct config *ret, struct berr **err)
 		cfg.root = xstrdup("/var/lib/berth");
 	if (!cfg.exec_root)
 		cfg.exec_root = xstrdup("/run/berth");
+	if (!cfg.config_dir)
+		cfg.config_dir = xstrdup("/etc/berth");
 	if (!cfg.socket_path)
 		cfg.socket_path = xasprintf("%s/berth.sock", cfg.exec_root);
 	if (!cfg.bridge_name)
@@ -380,5 +450,12 @@ void config_done(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_plugin_dirs; i++)
 		free(cfg->plugin_dirs[i]);
 	free(cfg->plugin_dirs);
+	for (size_t i = 0; i < cfg->n_insecure_registries; i++)
+		free(cfg->insecure_registries[i]);
+	free(cfg->insecure_registries);
+	for (size_t i = 0; i < cfg->n_registry_mirrors; i++)
+		free(cfg->registry_mirrors[i]);
+	free(cfg->registry_mirrors);
+	free(cfg->config_dir);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -29,7 +29,12 @@ struct config {
 	unsigned advertise_port; /* its :PORT, 0 when not given */
 	char **plugin_dirs;	 /* --plugin-dir, NULL-terminated (NULL: Docker's) */
 	size_t n_plugin_dirs;
-	unsigned plugin_timeout_s; /* --plugin-timeout; 0: the default (60) */
+	unsigned plugin_timeout_s;  /* --plugin-timeout; 0: the default (60) */
+	char *config_dir;	    /* --config-dir (default /etc/berth): certs.d/ */
+	char **insecure_registries; /* --insecure-registry, NULL-terminated */
+	size_t n_insecure_registries;
+	char **registry_mirrors; /* --registry-mirror URLs, no trailing '/' */
+	size_t n_registry_mirrors;
 	bool help;
 	bool version;
 };

@@ -143,6 +143,7 @@ static void daemon_on_signal(evutil_socket_t sig, short what, void *arg)
 	/* no more changes from the cluster; the running job finishes, queued
 	 * ones are answered 503 */
 	cluster_stop(d->cluster);
+	api_xfers_stop(&d->api);
 	jobq_free(d->api.jobq);
 	d->api.jobq = NULL;
 	/* let the loop write the last replies, then stop */
@@ -203,6 +204,9 @@ static int daemon_start(struct daemon *d, struct berr **err)
 	d->api.ctl = d->ctl;
 	d->api.root = d->cfg.root;
 	d->api.exec_root = d->cfg.exec_root;
+	d->api.config_dir = d->cfg.config_dir;
+	d->api.insecure_registries = d->cfg.insecure_registries;
+	d->api.registry_mirrors = d->cfg.registry_mirrors;
 	clock_gettime(CLOCK_REALTIME, &d->api.started);
 	if ((r = jobq_new(d->base, &d->api.jobq, err)) < 0)
 		return r;
@@ -230,6 +234,7 @@ static int daemon_start(struct daemon *d, struct berr **err)
 static void daemon_stop(struct daemon *d)
 {
 	cluster_stop(d->cluster);
+	api_xfers_stop(&d->api);
 	jobq_free(d->api.jobq);
 	if (d->ctl)
 		api_containers_unwatch(&d->api);
