@@ -861,6 +861,8 @@ static int reg_connect(struct reg_http *h, const struct reg_opts *o, const char 
 	const char *hp = strstr(base, "://") + 3;
 	struct reg_resp r = {.fd = -1, .max = 1 << 16};
 	struct reg_req q = {0};
+	_cleanup_free_ char *url = xasprintf("%s/v2/", base);
+	CURLcode cc;
 	int rc;
 
 	*h = (struct reg_http){.o = o, .repo = repo};
@@ -871,18 +873,19 @@ static int reg_connect(struct reg_http *h, const struct reg_opts *o, const char 
 		return berr_set(err, ENOMEM, "cannot make an HTTP client");
 	if ((rc = reg_load_certs(h, err)) < 0)
 		return rc;
-	rc = reg_call(h, "/v2/", &q, &r, err);
+	rc = reg_perform(h, url, &q, &r, &cc, err);
 	if (rc < 0 && h->insecure && strprefix(base, "https://")) {
 		/* not TLS: plain http, for an insecure registry */
 		reg_berr_clear(err);
 		reg_resp_reset(&r);
 		free(h->base);
+		free(url);
 		h->base = xasprintf("http://%s", hp);
-		rc = reg_call(h, "/v2/", &q, &r, err);
+		url = xasprintf("%s/v2/", h->base);
+		rc = reg_perform(h, url, &q, &r, &cc, err);
 	}
 	if (rc < 0) {
-		if (h->last_cc == CURLE_PEER_FAILED_VERIFICATION ||
-		    h->last_cc == CURLE_SSL_CACERT_BADFILE) {
+		if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE) {
 			reg_berr_clear(err);
 			rc = berr_set(err, EACCES,
 				      "%s: x509: the registry's certificate is not trusted (put "
@@ -890,7 +893,7 @@ static int reg_connect(struct reg_http *h, const struct reg_opts *o, const char 
 				      "--insecure-registry %s)",
 				      h->host, o->certs_dir ? o->certs_dir : "certs.d", h->host,
 				      h->host);
-		} else if (h->last_cc == CURLE_SSL_CONNECT_ERROR && !h->insecure) {
+		} else if (cc == CURLE_SSL_CONNECT_ERROR && !h->insecure) {
 			reg_berr_clear(err);
 			rc = berr_set(err, EPROTO,
 				      "%s: the TLS handshake failed (a registry speaking plain "
