@@ -2,6 +2,7 @@
  * model, serve the API on the event loop until SIGTERM/SIGINT.  The only
  * place that exits. */
 #include <errno.h>
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -271,6 +272,8 @@ int main(int argc, char **argv)
 	}
 	log_set_level(d.cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+	/* before any thread: libcurl's global set-up is not thread-safe */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (daemon_start(&d, &err) < 0) {
 		log_error("cannot start: %s", berr_msg(err));
 		berr_free(err);
