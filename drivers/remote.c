@@ -333,10 +333,15 @@ static int remote_create_endpoint(struct remote_driver *rd, struct network *net,
 /* The name inside the sandbox: the endpoint's ("ethN", chosen by the
  * controller) when the plugin asks for prefix "eth"; else prefix + the
  * lowest free index there. */
+struct remote_pick {
+	const char *prefix;
+	char *ifname; /* the endpoint's (16 bytes) */
+};
+
 static int remote_pick_name_inside(void *arg, struct berr **err)
 {
-	struct endpoint *ep = arg;
-	const char *prefix = ep->driver_priv;
+	struct remote_pick *pk = arg;
+	const char *prefix = pk->prefix;
 
 	(void)err;
 	for (unsigned i = 0; i < 1000; i++) {
@@ -345,7 +350,7 @@ static int remote_pick_name_inside(void *arg, struct berr **err)
 
 		snprintf(name, sizeof(name), "%.11s%u", prefix, i);
 		if (nl_link_get(name, &idx, NULL, NULL) == 0) {
-			memcpy(ep->ifname, name, sizeof(ep->ifname));
+			memcpy(pk->ifname, name, sizeof(name));
 			return 0;
 		}
 	}
@@ -399,9 +404,9 @@ static int remote_join(struct network *net, struct endpoint *ep, struct sandbox 
 		ep->join_gw6 = true;
 	}
 	if (prefix && *prefix && !streq(prefix, "eth")) {
-		ep->driver_priv = (void *)prefix;
-		r = sb_netns_run(sb->netns, remote_pick_name_inside, ep, err);
-		ep->driver_priv = NULL;
+		struct remote_pick pk = {.prefix = prefix, .ifname = ep->ifname};
+
+		r = sb_netns_run(sb->netns, remote_pick_name_inside, &pk, err);
 		if (r < 0) {
 			r = berr_set(err, ENOSPC, "no free interface name %sN in the sandbox",
 				     prefix);
