@@ -1388,11 +1388,20 @@ void reg_push_item_done(struct reg_push_item *it)
 	*it = (struct reg_push_item){0};
 }
 
-/* A layer's tar stream gzipped as curl reads it, hashed and counted. */
+/* A layer's tar stream gzipped as curl reads it, hashed and counted.
+ * Compression adapts per window of input: level 1, and stored blocks
+ * (level 0: no CPU spent) after a window that did not shrink by 3 %, with
+ * level 1 tried again every 8th window.  Decided by the input alone, so
+ * the same layer always gives the same blob. */
+#define REG_GZ_WINDOW (4u << 20)
+
 struct reg_gz {
 	int fd;
 	off_t in_off; /* pread offset: the fd may be shared by two items */
 	z_stream z;
+	int level;
+	unsigned stored_windows;
+	uLong win_in, win_out; /* totals where the window began */
 	unsigned char in[1 << 16];
 	bool eof, done, failed;
 	EVP_MD_CTX *md;
@@ -1410,6 +1419,21 @@ static size_t reg_gz_read(char *buf, size_t size, size_t n, void *arg)
 	g->z.next_out = (unsigned char *)buf;
 	g->z.avail_out = (uInt)want;
 	while (g->z.avail_out > 0) {
+		if (g->z.avail_in == 0 && !g->eof && g->z.total_in - g->win_in >= REG_GZ_WINDOW &&
+		    g->z.avail_out >= 64) {
+			uLong in = g->z.total_in - g->win_in, out = g->z.total_out - g->win_out;
+			int level = g->level;
+
+			if (level == 1 && out * 100 > in * 97)
+				level = 0;
+			else if (level == 0 && ++g->stored_windows % 8 == 0)
+				level = 1;
+			if (level != g->level &&
+			    deflateParams(&g->z, level, Z_DEFAULT_STRATEGY) == Z_OK)
+				g->level = level;
+			g->win_in = g->z.total_in;
+			g->win_out = g->z.total_out;
+		}
 		if (g->z.avail_in == 0 && !g->eof) {
 			ssize_t r = pread(g->fd, g->in, sizeof(g->in), g->in_off);
 
@@ -1576,6 +1600,7 @@ static int reg_push_layer(struct reg_http *h, const char *diff_id, int fd,
 		return rc;
 	g = xcalloc(1, sizeof(*g));
 	g->fd = fd;
+	g->level = 1;
 	g->md = EVP_MD_CTX_new();
 	if (!g->md || !EVP_DigestInit_ex(g->md, EVP_sha256(), NULL) ||
 	    deflateInit2(&g->z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
