@@ -234,6 +234,24 @@ static int ctr_merge_config(json_t *body, json_t *image_cfg, json_t **ret, struc
 				    json_string(ctr_str(image_cfg, "WorkingDir")));
 	if (!*ctr_str(body, "User"))
 		json_object_set_new(cfg, "User", json_string(ctr_str(image_cfg, "User")));
+	/* the image's exposed ports and labels too, as Docker merges them
+	 * (the container's own win) */
+	for (size_t i = 0; i < 2; i++) {
+		const char *key = i ? "Labels" : "ExposedPorts";
+		json_t *from = json_object_get(image_cfg, key), *into;
+
+		if (!json_object_size(from))
+			continue;
+		into = json_object_get(cfg, key);
+		if (!json_is_object(into)) {
+			into = json_object();
+			json_object_set_new(cfg, key, into);
+		}
+		json_object_update_missing(into, from);
+	}
+	if (!*ctr_str(body, "StopSignal") && *ctr_str(image_cfg, "StopSignal"))
+		json_object_set_new(cfg, "StopSignal",
+				    json_string(ctr_str(image_cfg, "StopSignal")));
 	*ret = cfg;
 	return 0;
 }

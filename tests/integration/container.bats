@@ -216,3 +216,20 @@ teardown() {
 	! grep -q "$TMP" /proc/self/mountinfo
 	[ -z "$(find /sys/fs/cgroup/*/"$NS" -mindepth 1 -type d 2>/dev/null)" ]
 }
+
+@test "the image's config is honoured at run time: Env, Entrypoint, Cmd, WorkingDir, User, ExposedPorts, Labels, StopSignal" {
+	docker import -c 'WORKDIR /tmp' -c 'USER nobody' -c 'EXPOSE 8080' -c 'ENV A=from-image' \
+		-c 'ENTRYPOINT ["sh","-c"]' -c 'CMD ["echo default-cmd"]' -c 'LABEL team=net' \
+		-c 'STOPSIGNAL SIGINT' "$BUSYBOX_TAR" cfg:1 >/dev/null
+	[ "$(docker run --rm cfg:1)" = default-cmd ]
+	[ "$(docker run --rm cfg:1 'pwd; id -u; echo $A')" = "$(printf '/tmp\n65534\nfrom-image')" ]
+	# the container's own settings win
+	[ "$(docker run --rm -w / -u 0 -e A=mine cfg:1 'pwd; id -u; echo $A')" = "$(printf '/\n0\nmine')" ]
+	# exposed ports: in the container's config, published by -P
+	docker run -d --name exposed -P --label own=1 cfg:1 'sleep 100' >/dev/null
+	[ "$(docker inspect -f '{{json .Config.ExposedPorts}}' exposed)" = '{"8080/tcp":{}}' ]
+	[[ $(docker port exposed) == "8080/tcp -> 0.0.0.0:"* ]]
+	[ "$(docker inspect -f '{{.Config.Labels.team}} {{.Config.Labels.own}}' exposed)" = "net 1" ]
+	[ "$(docker inspect -f '{{.Config.StopSignal}}' exposed)" = SIGINT ]
+	docker rm -f exposed >/dev/null
+}
