@@ -428,11 +428,6 @@ static void api_img_push(struct api *api, struct http_req *req, char **params)
 
 	if (api_xfer_auth(x, req) < 0)
 		return;
-	if (!http_req_header(req, "X-Registry-Auth")) {
-		http_reply_error(req, 400, "X-Registry-Auth header is required");
-		api_xfer_free(x);
-		return;
-	}
 	/* the repository as images are tagged ("127.0.0.1:5000/team/bb") */
 	{
 		char *name = params[0], *colon = strrchr(name, ':');
