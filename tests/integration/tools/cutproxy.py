@@ -3,17 +3,21 @@
 downloads: it forwards every request to UPSTREAM (plain http) and, for
 GETs of blobs, sends only the first half of the body and closes the
 connection, CUTS times in all (then the whole answer).  Range requests are
-forwarded as they are, so a client that resumes gets the rest.
+forwarded as they are, so a client that resumes gets the rest.  CUTS
+"slow" instead sends blobs 64 KiB every 50 ms, cutting nothing.
 
-usage: cutproxy.py LISTEN_PORT UPSTREAM_HOST:PORT CUTS LOGFILE
+usage: cutproxy.py LISTEN_PORT UPSTREAM_HOST:PORT CUTS|slow LOGFILE
 
 Each request is logged as one line: METHOD PATH RANGE STATUS SENT."""
 import http.client
 import http.server
 import sys
 import threading
+import time
 
-PORT, UPSTREAM, CUTS, LOG = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+PORT, UPSTREAM, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[4]
+SLOW = sys.argv[3] == "slow"
+CUTS = 0 if SLOW else int(sys.argv[3])
 lock = threading.Lock()
 cuts_left = [CUTS]
 
@@ -47,8 +51,14 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         sent = len(data) // 2 if cut else len(data)
-        self.wfile.write(data[:sent])
-        self.wfile.flush()
+        if SLOW and "/blobs/sha256:" in self.path:
+            for off in range(0, sent, 65536):
+                self.wfile.write(data[off:min(off + 65536, sent)])
+                self.wfile.flush()
+                time.sleep(0.05)
+        else:
+            self.wfile.write(data[:sent])
+            self.wfile.flush()
         log("%s %s %s %d %d" % (self.command, self.path, self.headers.get("Range", "-"),
                                 r.status, sent))
         if cut:
