@@ -74,6 +74,12 @@ int reg_ref_parse(const char *ref, struct reg_ref *ret, struct berr **err)
 	slash = strchr(s, '/');
 	host = slash && (memchr(s, '.', (size_t)(slash - s)) ||
 			 memchr(s, ':', (size_t)(slash - s)) || strncmp(s, "localhost/", 10) == 0);
+	if (host &&
+	    (strncmp(s, "docker.io/", 10) == 0 || strncmp(s, "index.docker.io/", 16) == 0)) {
+		/* Docker Hub by its public names: as if no host was given */
+		memmove(s, slash + 1, strlen(slash + 1) + 1);
+		host = false;
+	}
 	if (host) {
 		*slash = 0;
 		ret->host = xstrdup(s);
@@ -314,7 +320,11 @@ static void reg_progress_msg(const struct reg_opts *o, const char *status, const
 {
 	char bar[51], a[16], b[16];
 	_cleanup_free_ char *p = NULL;
-	int64_t fill = total > 0 ? cur * 50 / total : 0;
+	int64_t fill;
+
+	if (cur > total && total > 0) /* (gzip of incompressible data is larger) */
+		cur = total;
+	fill = total > 0 ? cur * 50 / total : 0;
 
 	if (fill > 50)
 		fill = 50;
