@@ -696,3 +696,214 @@ const struct cmd_entry cmd_image_inspect_entry = {
 	.opts_size = sizeof(struct image_inspect_opts),
 	.exec = image_inspect_exec,
 };
+
+/* --- history --- */
+
+struct image_history_opts {
+	struct opts_optbool human;
+	bool no_trunc, quiet;
+	char *format;
+};
+
+static const struct opts_def image_history_defs[] = {
+	{"format", 0, OPTS_STRING, offsetof(struct image_history_opts, format), "string",
+	 "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go "
+	 "template"},
+	{"human", 'H', OPTS_OPTBOOL, offsetof(struct image_history_opts, human), NULL,
+	 "Print sizes and dates in human readable format (default true)"},
+	{"no-trunc", 0, OPTS_BOOL, offsetof(struct image_history_opts, no_trunc), NULL,
+	 "Don't truncate output"},
+	{"quiet", 'q', OPTS_BOOL, offsetof(struct image_history_opts, quiet), NULL,
+	 "Only show image IDs"},
+	OPTS_END,
+};
+
+#define IMAGE_HISTORY_TABLE                                                                        \
+	"table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+
+/* CREATED BY as docker shows it: tabs as spaces, 45 columns with "…". */
+static char *image_history_by(const char *by, bool no_trunc)
+{
+	char *s = xstrdup(by);
+
+	for (char *p = s; *p; p++)
+		if (*p == '\t' || *p == '\n')
+			*p = ' ';
+	if (!no_trunc && strlen(s) > 45) {
+		char *t = xasprintf("%.44s…", s);
+
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static json_t *image_history_row(json_t *e, const struct image_history_opts *o)
+{
+	bool human = !o->human.set || o->human.value;
+	const char *id = json_string_value(json_object_get(e, "Id")) ?: "<missing>";
+	json_int_t created = json_integer_value(json_object_get(e, "Created"));
+	json_int_t size = json_integer_value(json_object_get(e, "Size"));
+	_cleanup_free_ char *shown_id = NULL, *since = NULL, *at = NULL, *sz = NULL, *by = NULL;
+	time_t ct = (time_t)created;
+	char buf[64];
+
+	if (strprefix(id, "sha256:") && !o->no_trunc)
+		shown_id = xstrndup(id + 7, IMAGE_SHORT_ID);
+	else
+		shown_id = xstrdup(id);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", localtime(&ct));
+	at = xstrdup(buf);
+	if (human) {
+		_cleanup_free_ char *d = image_human_duration(difftime(time(NULL), ct));
+
+		since = xasprintf("%s ago", d);
+		sz = image_human_size((double)size);
+	} else {
+		since = xstrdup(at);
+		sz = xasprintf("%lld", (long long)size);
+	}
+	by = image_history_by(json_string_value(json_object_get(e, "CreatedBy")) ?: "",
+			      o->no_trunc);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ID", shown_id, "CreatedSince", since,
+			 "CreatedAt", at, "CreatedBy", by, "Size", sz, "Comment",
+			 json_string_value(json_object_get(e, "Comment")) ?: "");
+}
+
+static int image_history_exec(struct cli *cli, void *opts, int argc, char **argv)
+{
+	struct image_history_opts *o = opts;
+	_cleanup_berr_ struct berr *err = NULL;
+	_cleanup_free_ char *esc = client_escape(argv[0]);
+	_cleanup_free_ char *path = xasprintf("/images/%s/history", esc);
+	_cleanup_json_ json_t *list = NULL, *rows = json_array();
+	struct client *c = NULL;
+	json_t *e;
+	size_t i;
+	int rc;
+
+	(void)argc;
+	if (cmd_connect(cli, &c))
+		return 1;
+	rc = client_get(c, path, &list, &err);
+	client_free(c);
+	if (rc < 0)
+		return cmd_fail(err);
+	json_array_foreach (list, i, e)
+		json_array_append_new(rows, image_history_row(e, o));
+	struct format_list fl = {
+		.format = o->format,
+		.def = IMAGE_HISTORY_TABLE,
+		.rows = rows,
+		.header = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "IMAGE", "CreatedSince",
+				    "CREATED", "CreatedAt", "CREATED AT", "CreatedBy", "CREATED BY",
+				    "Size", "SIZE", "Comment", "COMMENT"),
+		.quiet = o->quiet,
+		.quiet_def = "{{.ID}}",
+	};
+
+	rc = format_list_print(&fl, stdout, &err);
+	json_decref(fl.header);
+	return rc < 0 ? cmd_fail(err) : 0;
+}
+
+#define IMAGE_HISTORY_ENTRY(grp)                                                                   \
+	{                                                                                          \
+		.group = grp, .name = "history", .args_usage = "[OPTIONS] IMAGE",                  \
+		.summary = "Show the history of an image", .min_args = 1, .max_args = 1,           \
+		.opts = image_history_defs, .opts_size = sizeof(struct image_history_opts),        \
+		.exec = image_history_exec,                                                        \
+	}
+
+const struct cmd_entry cmd_history_entry = IMAGE_HISTORY_ENTRY(NULL);
+const struct cmd_entry cmd_image_history_entry = IMAGE_HISTORY_ENTRY("image");
+
+/* --- prune --- */
+
+struct image_prune_opts {
+	bool all, force;
+	struct strv filters;
+};
+
+static const struct opts_def image_prune_defs[] = {
+	{"all", 'a', OPTS_BOOL, offsetof(struct image_prune_opts, all), NULL,
+	 "Remove all unused images, not just dangling ones"},
+	{"filter", 0, OPTS_LIST, offsetof(struct image_prune_opts, filters), "filter",
+	 "Provide filter values (e.g. \"until=<timestamp>\")"},
+	{"force", 'f', OPTS_BOOL, offsetof(struct image_prune_opts, force), NULL,
+	 "Do not prompt for confirmation"},
+	OPTS_END,
+};
+
+static void image_prune_opts_free(void *opts)
+{
+	strv_done(&((struct image_prune_opts *)opts)->filters);
+}
+
+static int image_prune_exec(struct cli *cli, void *opts, int argc, char **argv)
+{
+	struct image_prune_opts *o = opts;
+	_cleanup_berr_ struct berr *err = NULL;
+	_cleanup_free_ char *path = xstrdup("/images/prune"), *fj = NULL;
+	_cleanup_json_ json_t *reply = NULL, *f = NULL;
+	struct client *c = NULL;
+	json_t *e;
+	size_t i;
+	int rc;
+
+	(void)argc, (void)argv;
+	if (format_filters_json(&o->filters, &fj, &err) < 0)
+		return cmd_fail(err);
+	f = fj ? json_loads(fj, 0, NULL) : json_object();
+	json_object_set_new(f, "dangling", json_pack("{s:b}", o->all ? "false" : "true", 1));
+	free(fj);
+	fj = json_dumps(f, JSON_COMPACT);
+	client_query_add(&path, "filters", fj);
+	if (!o->force &&
+	    !cmd_confirm(
+		    o->all ? "WARNING! This will remove all images without at least one "
+			     "container associated to them.\nAre you sure you want to "
+			     "continue? [y/N] "
+			   : "WARNING! This will remove all dangling images.\nAre you sure you "
+			     "want to continue? [y/N] ",
+		    stdin))
+		return 0;
+	if (cmd_connect(cli, &c))
+		return 1;
+	rc = client_post(c, path, NULL, &reply, &err);
+	client_free(c);
+	if (rc < 0)
+		return cmd_fail(err);
+	if (json_array_size(json_object_get(reply, "ImagesDeleted"))) {
+		printf("Deleted Images:\n");
+		json_array_foreach (json_object_get(reply, "ImagesDeleted"), i, e) {
+			const char *u = json_string_value(json_object_get(e, "Untagged"));
+			const char *d = json_string_value(json_object_get(e, "Deleted"));
+
+			if (u)
+				printf("untagged: %s\n", u);
+			if (d)
+				printf("deleted: %s\n", d);
+		}
+		printf("\n");
+	}
+	{
+		_cleanup_free_ char *sz = image_human_size(
+			(double)json_integer_value(json_object_get(reply, "SpaceReclaimed")));
+
+		printf("Total reclaimed space: %s\n", sz);
+	}
+	return 0;
+}
+
+const struct cmd_entry cmd_image_prune_entry = {
+	.group = "image",
+	.name = "prune",
+	.args_usage = "[OPTIONS]",
+	.summary = "Remove unused images",
+	.max_args = 0,
+	.opts = image_prune_defs,
+	.opts_size = sizeof(struct image_prune_opts),
+	.opts_free = image_prune_opts_free,
+	.exec = image_prune_exec,
+};

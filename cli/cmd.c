@@ -36,6 +36,9 @@ extern const struct cmd_entry cmd_exec_entry, cmd_container_exec_entry, cmd_even
 extern const struct cmd_entry cmd_cp_entry, cmd_container_cp_entry, cmd_export_entry,
 	cmd_container_export_entry, cmd_save_entry, cmd_image_save_entry, cmd_load_entry,
 	cmd_image_load_entry;
+extern const struct cmd_entry cmd_pull_entry, cmd_image_pull_entry, cmd_push_entry,
+	cmd_image_push_entry, cmd_login_entry, cmd_logout_entry, cmd_history_entry,
+	cmd_image_history_entry, cmd_image_prune_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_info_entry,
@@ -49,6 +52,15 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_network_rm_entry,
 	&cmd_image_import_entry,
 	&cmd_image_load_entry,
+	&cmd_image_pull_entry,
+	&cmd_image_push_entry,
+	&cmd_pull_entry,
+	&cmd_push_entry,
+	&cmd_login_entry,
+	&cmd_logout_entry,
+	&cmd_history_entry,
+	&cmd_image_history_entry,
+	&cmd_image_prune_entry,
 	&cmd_image_save_entry,
 	&cmd_load_entry,
 	&cmd_save_entry,

@@ -13,6 +13,7 @@
 #include "core/events.h"
 #include "core/ctl-container.h"
 #include "core/filters.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "runtime/image.h"
 
@@ -370,6 +371,130 @@ static void api_img_delete(struct api *api, struct http_req *req, char **params)
 			     params);
 }
 
+/* --- prune --- */
+
+static const char *const api_img_prune_filters[] = {"dangling", "until", "label", "label!", NULL};
+
+/* May img go?  Not while a container uses it; dangling=true (the default)
+ * keeps tagged images; labels and until as asked. */
+static bool api_img_prune_match(struct api *api, const struct image *img, json_t *f,
+				bool dangling_only, const struct timespec *until)
+{
+	json_t *labels = json_object_get(img->config, "Labels");
+
+	if (dangling_only && img->tags[0])
+		return false;
+	if (api_img_user(api->ctl, img))
+		return false;
+	if (until &&
+	    (img->created.tv_sec > until->tv_sec ||
+	     (img->created.tv_sec == until->tv_sec && img->created.tv_nsec > until->tv_nsec)))
+		return false;
+	return filters_match_labels(f, "label", labels) &&
+	       (!filters_get(f, "label!") || !filters_match_labels(f, "label!", labels));
+}
+
+static void api_img_prune_run(struct api_job *aj)
+{
+	struct img_store *is = aj->api->ctl->images;
+	json_t *f = aj->data, *until_v = filters_get(f, "until"), *dv = filters_get(f, "dangling");
+	json_t *deleted = json_array(), *tried = json_object();
+	const char *d = json_string_value(json_array_get(dv, 0));
+	bool dangling_only = true, progress = true;
+	struct timespec until;
+	int64_t before = img_store_size(is);
+
+	if (d && (streq(d, "false") || streq(d, "0")))
+		dangling_only = false;
+	else if (d && !streq(d, "true") && !streq(d, "1")) {
+		berr_set(&aj->err, EINVAL, "invalid filter 'dangling=%s'", d);
+		json_decref(deleted);
+		json_decref(tried);
+		return;
+	}
+	if (until_v &&
+	    filters_time(json_string_value(json_array_get(until_v, 0)), &until, &aj->err) < 0) {
+		json_decref(deleted);
+		json_decref(tried);
+		return;
+	}
+	/* rounds: removing a child may free its parent */
+	while (progress) {
+		progress = false;
+		for (size_t i = 0; i < img_count(is); i++) {
+			struct image *img = img_at(is, i);
+			_cleanup_berr_ struct berr *e = NULL;
+			char id[sizeof(img->id)];
+			json_t *gone = NULL, *g;
+			size_t k;
+
+			if (json_object_get(tried, img->id) ||
+			    !api_img_prune_match(aj->api, img, f, dangling_only,
+						 until_v ? &until : NULL))
+				continue;
+			strcpy(id, img->id);
+			json_object_set_new(tried, id, json_true());
+			if (img_remove(is, id, true, NULL, &gone, &e) < 0) {
+				log_debug("image prune: %s stays: %s", id, berr_msg(e));
+				continue;
+			}
+			json_array_foreach (gone, k, g)
+				json_array_append(deleted, g);
+			json_decref(gone);
+			progress = true;
+			break; /* (the array changed) */
+		}
+	}
+	json_decref(tried);
+	aj->reply =
+		json_pack("{s:o, s:I}", "ImagesDeleted",
+			  json_array_size(deleted) ? deleted : (json_decref(deleted), json_null()),
+			  "SpaceReclaimed", (json_int_t)(before - img_store_size(is)));
+}
+
+/* Events: untag and delete as rmi sends them, then prune. */
+static void api_img_prune_after(struct api_job *aj)
+{
+	json_t *e;
+	size_t i;
+	char n[32];
+
+	if (aj->err)
+		return;
+	json_array_foreach (json_object_get(aj->reply, "ImagesDeleted"), i, e) {
+		const char *u = json_string_value(json_object_get(e, "Untagged"));
+		const char *d = json_string_value(json_object_get(e, "Deleted"));
+
+		if (u)
+			api_img_event(aj->api, "untag", u, u);
+		if (d)
+			api_img_event(aj->api, "delete", d, d);
+	}
+	snprintf(n, sizeof(n), "%lld",
+		 (long long)json_integer_value(json_object_get(aj->reply, "SpaceReclaimed")));
+	events_emit(aj->api->events, "image", "prune", "", json_pack("{s:s}", "reclaimed", n));
+}
+
+static void api_img_json_free(void *data)
+{
+	json_decref(data);
+}
+
+/* POST /images/prune?filters= */
+static void api_img_prune(struct api *api, struct http_req *req, char **params)
+{
+	_cleanup_berr_ struct berr *err = NULL;
+	json_t *f;
+
+	(void)params;
+	if (filters_parse(http_req_query(req, "filters"), api_img_prune_filters, &f, &err) < 0) {
+		api_reply_berr(req, err);
+		return;
+	}
+	api_job_submit_after(api, req, api_img_prune_run, f, api_img_json_free, api_img_prune_after,
+			     NULL);
+}
+
 /* --- commit --- */
 
 struct api_img_commit {
@@ -486,6 +611,7 @@ const struct api_route api_image_routes[] = {
 	{"POST", "/commit", api_img_commit},
 	{"POST", "/images/create", api_img_create},
 	{"GET", "/images/json", api_img_list},
+	{"POST", "/images/prune", api_img_prune},
 	{"GET", "/images/{name*}/json", api_img_inspect},
 	{"GET", "/images/{name*}/history", api_img_history},
 	{"POST", "/images/{name*}/tag", api_img_tag},

@@ -308,6 +308,15 @@ size_t img_count(struct img_store *is)
 	return is->n_imgs;
 }
 
+int64_t img_store_size(struct img_store *is)
+{
+	int64_t total = 0;
+
+	for (size_t i = 0; i < is->n_layers; i++)
+		total += is->layers[i]->size;
+	return total;
+}
+
 struct image *img_at(struct img_store *is, size_t i)
 {
 	return i < is->n_imgs ? is->imgs[i] : NULL;

@@ -115,6 +115,9 @@ json_t *img_history_json(struct img_store *is, const struct image *img);
 void img_read_lock(struct img_store *is);
 void img_read_unlock(struct img_store *is);
 
+/* Bytes of every layer in the store. */
+int64_t img_store_size(struct img_store *is);
+
 /* Iterate (borrowed). */
 size_t img_count(struct img_store *is);
 struct image *img_at(struct img_store *is, size_t i);

@@ -183,3 +183,60 @@ PY
 	[ "$output" = "$id [\"/bin/sh\"]" ]
 	[ "$(layer_dirs)" -eq 1 ]
 }
+
+@test "image prune: dangling images by default, every unused one with -a, filters, a used image and shared layers kept" {
+	t0=$(date +%s)
+	docker import "$BUSYBOX_TAR" keep:1 >/dev/null
+	# an untagged image sharing keep:1's layer, one with a layer of its own
+	docker import -c 'LABEL team=net' "$BUSYBOX_TAR" >/dev/null
+	mkdir -p "$TMP/x"
+	head -c 4096 /dev/urandom >"$TMP/x/f"
+	tar -C "$TMP/x" -cf "$TMP/x.tar" f
+	own=$(docker import "$TMP/x.tar")
+	own_layer=$(docker inspect -f '{{index .RootFS.Layers 0}}' "$own")
+	[ "$(layer_dirs)" -eq 2 ]
+	# a bad filter: 400, nothing removed
+	run api POST '/images/prune?filters=%7B%22bogus%22%3A%5B%221%22%5D%7D'
+	[ "${lines[-1]}" = "HTTP 400" ]
+	run api POST '/images/prune?filters=%7B%22dangling%22%3A%5B%22maybe%22%5D%7D'
+	[ "${lines[-1]}" = "HTTP 400" ]
+	[ "$(docker images -aq | wc -l)" -eq 3 ]
+	# label!=team=net keeps the labelled dangling one
+	run docker image prune -f --filter 'label!=team=net'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"deleted: $own"* ]]
+	[ "$(docker images -aq | wc -l)" -eq 2 ]
+	[ ! -d "$ROOT/layers/${own_layer#sha256:}" ]
+	# the API: the shared layer stays (keep:1 has it), so nothing reclaimed
+	run api POST '/images/prune'
+	echo "$output"
+	[ "${lines[-1]}" = "HTTP 200" ]
+	[[ ${lines[0]} == *'"ImagesDeleted":[{"Deleted":"sha256:'* ]]
+	[[ ${lines[0]} == *'"SpaceReclaimed":0'* ]]
+	[ "$(layer_dirs)" -eq 1 ]
+	# nothing dangling left: ImagesDeleted is null
+	run api POST '/images/prune'
+	[[ ${lines[0]} == *'"ImagesDeleted":null'* ]]
+	# -a: tagged images go too, but not one a (stopped) container uses
+	docker import "$TMP/x.tar" used:1 >/dev/null
+	docker create --name user --network none used:1 true >/dev/null
+	run docker image prune -a -f
+	echo "$output"
+	[[ $output == *"untagged: keep:1"* ]]
+	[[ $output == *"Total reclaimed space: 1.98"*"MB"* ]]
+	[ "$(docker images --format '{{.Repository}}')" = used ]
+	# until: an image newer than the time given stays
+	docker rm user >/dev/null
+	run docker image prune -a -f --filter until=2000-01-01T00:00:00Z
+	[ "$(docker images --format '{{.Repository}}')" = used ]
+	run berth image prune -a -f
+	echo "$output"
+	[[ $output == *"untagged: used:1"* ]]
+	[ -z "$(docker images -aq)" ]
+	[ "$(layer_dirs)" -eq 0 ]
+	# the events: untag, delete, prune with what was reclaimed
+	run docker events --since "$t0" --until "$(($(date +%s) + 1))" --filter type=image --filter event=prune
+	echo "$output"
+	[[ $output == *"image prune"*"reclaimed="* ]]
+}
