@@ -391,6 +391,19 @@ static void image_ls_add_rows(json_t *rows, json_t *img, bool no_trunc)
 	json_array_foreach (tags, i, t) {
 		const char *rt = json_string_value(t) ?: "<none>:<none>";
 		const char *colon = strrchr(rt, ':');
+		const char *digest = "<none>";
+		json_t *rd;
+		size_t k;
+
+		/* --digests: the RepoDigests entry of this repository */
+		json_array_foreach (json_object_get(img, "RepoDigests"), k, rd) {
+			const char *v = json_string_value(rd) ?: "";
+			const char *sep = strchr(v, '@');
+
+			if (sep && colon && (size_t)(sep - v) == (size_t)(colon - rt) &&
+			    strncmp(v, rt, (size_t)(sep - v)) == 0)
+				digest = sep + 1;
+		}
 
 		json_array_append_new(
 			rows, json_pack("{s:s%, s:s, s:s%, s:s+, s:s, s:s, s:s, s:I}", "Repository",
@@ -398,7 +411,7 @@ static void image_ls_add_rows(json_t *rows, json_t *img, bool no_trunc)
 					colon ? colon + 1 : "<none>", "ID", no_trunc ? id : hex,
 					no_trunc ? strlen(id) : strnlen(hex, IMAGE_SHORT_ID),
 					"CreatedSince", since, " ago", "CreatedAt", at, "Size",
-					size, "Digest", "<none>", "Created", created));
+					size, "Digest", digest, "Created", created));
 	}
 	json_decref(tags);
 }

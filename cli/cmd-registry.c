@@ -458,8 +458,13 @@ static int logout_exec(struct cli *cli, void *opts, int argc, char **argv)
 	return 0;
 }
 
+static const struct opts_def logout_defs[] = {
+	OPTS_END,
+};
+
 const struct cmd_entry cmd_logout_entry = {
 	.name = "logout",
+	.opts = logout_defs,
 	.args_usage = "[SERVER]",
 	.summary = "Log out from a registry",
 	.min_args = 0,

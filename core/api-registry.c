@@ -45,6 +45,7 @@ struct api_xfer {
 	struct reg_opts o;
 	char *tmp_dir, *blob_dir, *certs_dir;
 	char *ref;
+	char *ref_repo; /* push: the repository, as images are tagged */
 	struct reg_pulled *pulled;
 	struct reg_push_item *items;
 	size_t n_items;
@@ -84,6 +85,7 @@ static void api_xfer_free(struct api_xfer *x)
 	free(x->blob_dir);
 	free(x->certs_dir);
 	free(x->ref);
+	free(x->ref_repo);
 	reg_pulled_free(x->pulled);
 	for (size_t i = 0; i < x->n_items; i++)
 		reg_push_item_done(&x->items[i]);
@@ -376,12 +378,41 @@ static void api_push_work(struct api_xfer *x)
 	reg_push(x->ref, x->items, x->n_items, &x->o, &x->err);
 }
 
+/* After a push: the manifests' digests recorded with the images
+ * (RepoDigests), as a job (the store has one writer). */
+static void api_push_digests_run(struct api_job *aj)
+{
+	struct api_xfer *x = aj->data;
+	struct img_store *is = aj->api->ctl->images;
+
+	for (size_t i = 0; i < x->n_items; i++) {
+		_cleanup_berr_ struct berr *err = NULL;
+		_cleanup_free_ char *rd = NULL;
+		struct image *img;
+
+		if (!x->items[i].digest[0] || img_find(is, x->items[i].image_id, &img, NULL) < 0)
+			continue;
+		rd = xasprintf("%s@%s", x->ref_repo, x->items[i].digest);
+		if (img_add_digest(is, img, rd, &err) < 0)
+			log_warn("push: cannot record %s: %s", rd, berr_msg(err));
+	}
+}
+
+static void api_push_digests_free(void *data)
+{
+	api_xfer_free(data);
+}
+
 static void api_push_finish(struct api_xfer *x)
 {
 	if (!x->err)
 		api_img_event(x->api, "push", x->ref, x->ref);
 	api_xfer_reply(x, NULL);
-	api_xfer_free(x);
+	if (x->err) {
+		api_xfer_free(x);
+		return;
+	}
+	api_job_submit(x->api, NULL, api_push_digests_run, x, api_push_digests_free, NULL);
 }
 
 /* An item for one tag of img: its config and open layer streams. */
@@ -393,6 +424,7 @@ static int api_push_item(struct img_store *is, const struct image *img, const ch
 	while (img->layers[n])
 		n++;
 	*it = (struct reg_push_item){0};
+	strcpy(it->image_id, img->id);
 	it->tag = xstrdup(tag);
 	it->config = img_config_bytes(img);
 	it->config_len = strlen(it->config);
@@ -443,6 +475,7 @@ static void api_img_push(struct api *api, struct http_req *req, char **params)
 		}
 		repo = xstrdup(rf.familiar);
 		x->ref = xstrdup(rf.familiar);
+		x->ref_repo = xstrdup(rf.familiar);
 		reg_ref_done(&rf);
 	}
 	img_read_lock(is);

@@ -114,6 +114,7 @@ static void img_free(struct image *img)
 		return;
 	img_strv_free(img->tags);
 	img_strv_free(img->layers);
+	img_strv_free(img->digests);
 	json_decref(img->config);
 	free(img->comment);
 	free(img->parent);
@@ -265,6 +266,19 @@ static struct image *img_by_tag(struct img_store *is, const char *tag)
 	return NULL;
 }
 
+/* "name@sha256:..." (name as docker shows it: "docker.io/library/" cut). */
+static struct image *img_by_digest(struct img_store *is, const char *ref)
+{
+	const char *r = strprefix(ref, "docker.io/") ? ref + 10 : ref;
+
+	if (strprefix(r, "library/"))
+		r += 8;
+	for (size_t i = 0; i < is->n_imgs; i++)
+		if (is->imgs[i]->digests && img_strv_has(is->imgs[i]->digests, r))
+			return is->imgs[i];
+	return NULL;
+}
+
 static char *img_layer_dir(struct img_store *is, const char *id)
 {
 	return xasprintf("%s/%s", is->layers_dir, IMG_HEX(id));
@@ -337,6 +351,8 @@ static json_t *img_to_store_json(const struct image *img)
 		      "Size", (json_int_t)img->size);
 	if (img->config_doc)
 		json_object_set_new(o, "ConfigDoc", json_string(img->config_doc));
+	if (img->digests && img->digests[0])
+		json_object_set_new(o, "RepoDigests", img_strv_to_json(img->digests));
 	return o;
 }
 
@@ -380,6 +396,8 @@ static int img_from_store_json(json_t *o, struct image **ret, struct berr **err)
 	img->size = size;
 	if (json_is_string(json_object_get(o, "ConfigDoc")))
 		img->config_doc = xstrdup(json_string_value(json_object_get(o, "ConfigDoc")));
+	if (img_strv_from_json(json_object_get(o, "RepoDigests"), &img->digests) < 0)
+		img->digests = xcalloc(1, sizeof(char *));
 	*ret = img;
 	return 0;
 }
@@ -539,6 +557,10 @@ int img_find(struct img_store *is, const char *ref, struct image **ret, struct b
 			*ret = img;
 			return 0;
 		}
+	}
+	if (strchr(ref, '@') && (img = img_by_digest(is, ref))) {
+		*ret = img;
+		return 0;
 	}
 	if (img_ref_parse(ref, &tag, NULL) == 0 && (img = img_by_tag(is, tag))) {
 		*ret = img;
@@ -1360,15 +1382,43 @@ int img_remove(struct img_store *is, const char *ref, bool force, const char *us
 
 /* --- API shapes --- */
 
+static json_t *img_digests_json(const struct image *img)
+{
+	return img->digests ? img_strv_to_json(img->digests) : json_array();
+}
+
+int img_add_digest(struct img_store *is, struct image *img, const char *repo_digest,
+		   struct berr **err)
+{
+	const char *at = strchr(repo_digest, '@');
+	size_t n = at ? (size_t)(at - repo_digest) + 1 : 0;
+
+	if (!img->digests)
+		img->digests = xcalloc(1, sizeof(char *));
+	if (img_strv_has(img->digests, repo_digest))
+		return 0;
+	/* one digest per repository: the newest */
+	pthread_rwlock_wrlock(&is->lock);
+	for (size_t i = 0; img->digests[i];)
+		if (n && strncmp(img->digests[i], repo_digest, n) == 0)
+			img_strv_del(img->digests, img->digests[i]);
+		else
+			i++;
+	img_strv_add(&img->digests, repo_digest);
+	pthread_rwlock_unlock(&is->lock);
+	return img_put(is, img, err);
+}
+
 json_t *img_to_summary_json(const struct image *img, int containers)
 {
 	json_t *labels = json_object_get(img->config, "Labels");
 
-	return json_pack("{s:s, s:s, s:o, s:[], s:I, s:I, s:i, s:I, s:O, s:i}", "Id", img->id,
+	return json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:i, s:I, s:O, s:i}", "Id", img->id,
 			 "ParentId", img->parent ? img->parent : "", "RepoTags",
 			 img->tags[0] ? img_strv_to_json(img->tags) : json_null(), "RepoDigests",
-			 "Created", (json_int_t)img->created.tv_sec, "Size", (json_int_t)img->size,
-			 "SharedSize", -1, "VirtualSize", (json_int_t)img->size, "Labels",
+			 img_digests_json(img), "Created", (json_int_t)img->created.tv_sec, "Size",
+			 (json_int_t)img->size, "SharedSize", -1, "VirtualSize",
+			 (json_int_t)img->size, "Labels",
 			 json_is_object(labels) ? labels : json_null(), "Containers", containers);
 }
 
@@ -1391,10 +1441,10 @@ json_t *img_to_inspect_json(const struct image *img)
 	json_t *o;
 
 	util_time_rfc3339(&img->created, created, sizeof(created));
-	o = json_pack("{s:s, s:o, s:[], s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, "
+	o = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I, "
 		      "s:I, s:{s:s, s:n}, s:{s:s, s:o}, s:{s:s}}",
 		      "Id", img->id, "RepoTags", img_strv_to_json(img->tags), "RepoDigests",
-		      "Parent", img->parent ? img->parent : "", "Comment",
+		      img_digests_json(img), "Parent", img->parent ? img->parent : "", "Comment",
 		      img->comment ? img->comment : "", "Created", created, "Container", "",
 		      "DockerVersion", "", "Author", "", "Config", img->config, "Architecture",
 		      img_arch(), "Os", "linux", "Size", (json_int_t)img->size, "VirtualSize",

@@ -29,6 +29,9 @@ struct image {
 	/* the config document whose sha256 is id, as it was hashed (NULL for
 	 * images of an older berth: img_config_bytes makes one again) */
 	char *config_doc;
+	/* "127.0.0.1:5000/team/bb@sha256:..." manifests it was pulled or
+	 * pushed as, NULL-terminated (may be NULL) */
+	char **digests;
 };
 
 int img_store_open(const char *root, struct store *store, struct img_store **ret,
@@ -47,6 +50,9 @@ int img_import(struct img_store *is, int fd, const char *ref, char *const *chang
  * (with or without "sha256:").  Borrowed. ENOENT "No such image: x". */
 int img_find(struct img_store *is, const char *ref, struct image **ret, struct berr **err);
 
+/* Record a repository digest (RepoDigests; one per repository). */
+int img_add_digest(struct img_store *is, struct image *img, const char *repo_digest,
+		   struct berr **err);
 /* Add a tag; moves it from another image if taken. */
 int img_tag(struct img_store *is, struct image *img, const char *ref, struct berr **err);
 

@@ -1369,6 +1369,12 @@ int reg_commit(struct img_store *is, struct reg_pulled *p, const struct reg_opts
 		goto out;
 	if (p->tag && (rc = img_tag(is, img, p->tag, err)) < 0)
 		goto out;
+	{
+		_cleanup_free_ char *rd = xasprintf("%s@%s", p->familiar, p->mdigest);
+
+		if ((rc = img_add_digest(is, img, rd, err)) < 0)
+			goto out;
+	}
 	reg_statusf(o, "Digest: %s", p->mdigest);
 	reg_statusf(o, "Status: %s for %s",
 		    had == img ? "Image is up to date" : "Downloaded newer image",
@@ -1719,6 +1725,7 @@ static int reg_push_one(struct reg_http *h, const struct reg_ref *rf, struct reg
 		if (rc < 0)
 			return rc;
 	}
+	strcpy(it->digest, mdigest);
 	reg_statusf(h->o, "%s: digest: %s size: %zu", it->tag, mdigest, strlen(doc));
 	reg_send(h->o, json_pack("{s:{}, s:{s:s, s:s, s:I}}", "progressDetail", "aux", "Tag",
 				 it->tag, "Digest", mdigest, "Size", (json_int_t)strlen(doc)));

@@ -105,6 +105,8 @@ struct reg_push_item {
 	size_t config_len;
 	char **diff_ids; /* bottom first, NULL-terminated */
 	int *fds;	 /* the layers' tar streams, one per diff id */
+	char image_id[72];
+	char digest[72]; /* the manifest's, once pushed */
 };
 void reg_push_item_done(struct reg_push_item *it);
 

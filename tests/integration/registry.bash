@@ -77,7 +77,7 @@ reg_start() {
 	[ -n "$tls" ] && scheme=https
 	for i in $(seq 1 100); do
 		# any answer (401 included) means it is up
-		[ "$(in_ns curl -sk -o /dev/null -w '%{http_code}' "$scheme://127.0.0.1:$port/v2/")" != 000 ] &&
+		[ "$(in_ns curl -sk ${clientcas:+--cert "$dir/certs/client.cert" --key "$dir/certs/client.key"} -o /dev/null -w "%{http_code}" "$scheme://127.0.0.1:$port/v2/")" != 000 ] &&
 			return 0
 		sleep 0.1
 	done
