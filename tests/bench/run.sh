@@ -17,6 +17,8 @@
 #           (tests/integration/cluster.bash) against its underlay
 #   part 5  pluginbench.sh: connect/disconnect through a remote network
 #           plugin (tests/plugins/netplugin.py) beside a bridge network
+#   part 6  regbench.sh: pull and push of a 100 MiB image with a local
+#           docker-registry, beside curl moving the same blobs
 #
 # Environment (defaults): ROUNDS (50 network rounds, 30 lifecycles), LEVELS
 # (1,100,500 ctrbench), CONNECT_LEVELS (1,100,500), CONNECT_ROUNDS (30),
@@ -240,6 +242,9 @@ run overlaybench "$here/overlaybench.sh" "$TMP/busybox.tar"
 
 # --- part 5: connect/disconnect through a remote network plugin ----------
 run pluginbench "$here/pluginbench.sh" "$TMP/busybox.tar"
+
+# --- part 6: pull and push with a local registry ----------------------------
+run regbench "$here/regbench.sh" "$TMP/busybox.tar"
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "errors (not timings): ${failed[*]}"
 	exit 1
