@@ -240,3 +240,25 @@ PY
 	echo "$output"
 	[[ $output == *"image prune"*"reclaimed="* ]]
 }
+
+@test "berth history: the layers of an image and the ones it was committed from" {
+	berth import -c 'CMD ["sh"]' -m "busybox rootfs" "$BUSYBOX_TAR" base:1 >/dev/null
+	base=$(docker inspect -f '{{.Id}}' base:1)
+	docker run --name hc --network none base:1 sh -c 'echo x >/f' >/dev/null
+	docker commit -m "added /f" hc child:1 >/dev/null
+	child=$(docker inspect -f '{{.Id}}' child:1)
+	docker rm hc >/dev/null
+	run berth history child:1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "IMAGE"*"CREATED"*"CREATED BY"*"SIZE"*"COMMENT" ]]
+	[[ ${lines[1]} == "${child:7:12}"*"ago"*"berth commit"*"added /f" ]]
+	[[ ${lines[2]} == "${base:7:12}"*"berth import"*"1.98MB"*"busybox rootfs" ]]
+	[ "$(berth history -q child:1)" = "$(printf '%s\n%s' "${child:7:12}" "${base:7:12}")" ]
+	run berth history --no-trunc --human=false base:1
+	[[ ${lines[1]} == "$base "*T*" berth import"*" $(docker inspect -f '{{.Size}}' base:1) "* ]]
+	[ "$(berth image history --format '{{.ID}}|{{.Comment}}' base:1)" = "${base:7:12}|busybox rootfs" ]
+	run berth history nosuch:1
+	[ "$status" -ne 0 ]
+	[[ $output == *"No such image: nosuch:1"* ]]
+}
