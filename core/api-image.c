@@ -343,21 +343,28 @@ static void api_img_delete_run(struct api_job *aj)
 	aj->reply = deleted;
 }
 
-/* Docker's events for rmi: one "untag" per Untagged, one "delete" per Deleted. */
-static void api_img_delete_after(struct api_job *aj)
+/* Docker's events for removed images: one "untag" per Untagged, one
+ * "delete" per Deleted (rmi, prune). */
+static void api_img_deleted_events(struct api *api, json_t *deleted)
 {
 	json_t *e;
 	size_t i;
 
-	json_array_foreach (aj->err ? NULL : aj->reply, i, e) {
+	json_array_foreach (deleted, i, e) {
 		const char *u = json_string_value(json_object_get(e, "Untagged"));
 		const char *d = json_string_value(json_object_get(e, "Deleted"));
 
 		if (u)
-			api_img_event(aj->api, "untag", u, u);
+			api_img_event(api, "untag", u, u);
 		if (d)
-			api_img_event(aj->api, "delete", d, d);
+			api_img_event(api, "delete", d, d);
 	}
+}
+
+static void api_img_delete_after(struct api_job *aj)
+{
+	if (!aj->err)
+		api_img_deleted_events(aj->api, aj->reply);
 }
 
 /* DELETE /images/{name}?force=&noprune= (nothing to prune: parents are
@@ -455,21 +462,11 @@ static void api_img_prune_run(struct api_job *aj)
 /* Events: untag and delete as rmi sends them, then prune. */
 static void api_img_prune_after(struct api_job *aj)
 {
-	json_t *e;
-	size_t i;
 	char n[32];
 
 	if (aj->err)
 		return;
-	json_array_foreach (json_object_get(aj->reply, "ImagesDeleted"), i, e) {
-		const char *u = json_string_value(json_object_get(e, "Untagged"));
-		const char *d = json_string_value(json_object_get(e, "Deleted"));
-
-		if (u)
-			api_img_event(aj->api, "untag", u, u);
-		if (d)
-			api_img_event(aj->api, "delete", d, d);
-	}
+	api_img_deleted_events(aj->api, json_object_get(aj->reply, "ImagesDeleted"));
 	snprintf(n, sizeof(n), "%lld",
 		 (long long)json_integer_value(json_object_get(aj->reply, "SpaceReclaimed")));
 	events_emit(aj->api->events, "image", "prune", "", json_pack("{s:s}", "reclaimed", n));

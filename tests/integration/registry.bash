@@ -118,12 +118,17 @@ reg_blob() {
 	echo "$digest"
 }
 
-# reg_put_image LAYER.tar HOST:PORT/REPO:TAG [curl options]: a one-layer
-# image made by hand (the layer gzipped, a minimal config), written with
-# curl through the registry's API; prints the manifest digest
+# reg_put_image LAYER.tar HOST:PORT/REPO:TAG [--config FILE] [curl options]:
+# a one-layer image written with curl through the registry's API (the
+# layer gzipped; the config FILE, or a minimal one made here); prints the
+# manifest digest
 reg_put_image() {
-	local tar=$1 ref=$2 reg repo tag d cfg cd ld diff
+	local tar=$1 ref=$2 reg repo tag d cfg= cd ld diff
 	shift 2
+	if [ "${1:-}" = --config ]; then
+		cfg=$2
+		shift 2
+	fi
 	reg=${ref%%/*}
 	repo=${ref#*/}
 	tag=${repo##*:}
@@ -131,8 +136,12 @@ reg_put_image() {
 	d=$(mktemp -d "$TMP/put.XXXXXX")
 	diff=sha256:$(sha256sum "$tar" | cut -d' ' -f1)
 	gzip -nc <"$tar" >"$d/layer.gz"
-	printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
-		"$diff" >"$d/config"
+	if [ -n "$cfg" ]; then
+		cp "$cfg" "$d/config"
+	else
+		printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+			"$diff" >"$d/config"
+	fi
 	cd=$(reg_blob "$d/config" "$reg" "$repo" "$@")
 	ld=$(reg_blob "$d/layer.gz" "$reg" "$repo" "$@")
 	printf '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":%s,"digest":"%s"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":%s,"digest":"%s"}]}' \

@@ -8,6 +8,7 @@
 # blob, a list without this platform) that keep nothing.
 
 load helpers
+load registry
 bats_require_minimum_version 1.5.0
 
 REG=127.0.0.1:5000
@@ -20,67 +21,24 @@ setup() {
 	[ -x /usr/bin/docker-registry ] || skip "docker-registry missing"
 	berth_setup reg
 	berthd_start
-	mkdir -p "$TMP/registry"
-	cat >"$TMP/registry.yml" <<-EOF
-		version: 0.1
-		log:
-		  level: warn
-		storage:
-		  filesystem:
-		    rootdirectory: $TMP/registry
-		  delete:
-		    enabled: true
-		http:
-		  addr: $REG
-	EOF
-	ip netns exec "$NS" /usr/bin/docker-registry serve "$TMP/registry.yml" </dev/null \
-		>"$TMP/registry.log" 2>&1 &
-	REG_PID=$!
-	for _ in $(seq 1 100); do
-		reg_curl -sf "http://$REG/v2/" >/dev/null && break
-		sleep 0.1
-	done
-	reg_curl -sf "http://$REG/v2/" >/dev/null
+	reg_start main 5000
 	docker import -c 'CMD ["sh"]' -c 'ENV FROM=registry' "$BUSYBOX_TAR" busybox:latest >/dev/null
 }
 
 teardown() {
-	[ -n "${REG_PID:-}" ] && kill "$REG_PID" 2>/dev/null
+	reg_stop_all
 	berth_teardown
 }
 
-reg_curl() { ip netns exec "$NS" curl "$@"; }
-
-# reg_blob FILE REPO: upload FILE as a blob of REPO; prints its digest
-reg_blob() {
-	local digest loc
-	digest=sha256:$(sha256sum "$1" | cut -d' ' -f1)
-	loc=$(reg_curl -sf -X POST -D - -o /dev/null "http://$REG/v2/$2/blobs/uploads/" |
-		tr -d '\r' | awk -F': ' 'tolower($1) == "location" {print $2}')
-	[[ $loc == http* ]] || loc=http://$REG$loc
-	reg_curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$1" \
-		"$loc$([[ $loc == *\?* ]] && echo '&' || echo '?')digest=$digest" >/dev/null
-	echo "$digest"
-}
-
-# reg_push IMAGE REPO:TAG: IMAGE (saved by berth) into the registry, its
-# layers gzipped; prints the manifest's digest
+# reg_push IMAGE REPO:TAG: IMAGE (saved by berth) written into the registry
+# with curl, its layer gzipped by gzip(1); prints the manifest's digest
 reg_push() {
-	local d=$TMP/push-$RANDOM repo=${2%:*} tag=${2##*:} cfg layer lz ld cd size lsize
+	local d=$TMP/push-$RANDOM layer cfg
 	mkdir -p "$d"
 	docker save "$1" | tar x -C "$d"
 	cfg=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Config"])' "$d/manifest.json")
 	layer=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' "$d/manifest.json")
-	gzip -nc <"$d/$layer" >"$d/layer.gz"
-	cd=$(reg_blob "$d/$cfg" "$repo")
-	ld=$(reg_blob "$d/layer.gz" "$repo")
-	size=$(stat -c %s "$d/$cfg")
-	lsize=$(stat -c %s "$d/layer.gz")
-	printf '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":%s,"digest":"%s"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":%s,"digest":"%s"}]}' \
-		"$size" "$cd" "$lsize" "$ld" >"$d/manifest"
-	reg_curl -sf -X PUT -H 'Content-Type: application/vnd.docker.distribution.manifest.v2+json' \
-		--data-binary @"$d/manifest" "http://$REG/v2/$repo/manifests/$tag" >/dev/null
-	echo "sha256:$(sha256sum "$d/manifest" | cut -d' ' -f1)"
+	reg_put_image "$d/$layer" "$REG/$2" --config "$d/$cfg"
 }
 
 layers() {
@@ -132,7 +90,7 @@ layers() {
 	# a layer blob changed in the registry's storage
 	ld=$(reg_curl -sf -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
 		"http://$REG/v2/team/bb/manifests/v1" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"][7:])')
-	data=$TMP/registry/docker/registry/v2/blobs/sha256/${ld:0:2}/$ld/data
+	data=$TMP/main/data/docker/registry/v2/blobs/sha256/${ld:0:2}/$ld/data
 	printf 'X' | dd of="$data" bs=1 seek=100 conv=notrunc status=none
 	run docker pull "$REG/team/bb:v1"
 	echo "$output"
