@@ -127,6 +127,13 @@ layers() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"Layer already exists"* ]]
 	[[ $output == *"1: digest: sha256:"* ]]
+	# on a terminal: one line per layer, updated in place (cursor up, clear line)
+	docker rmi "$REG/team/big:1" >/dev/null
+	run script -qec "$BERTH_BIN/berth pull $REG/team/big:1" /dev/null
+	echo "$output" | cat -v
+	[ "$status" -eq 0 ]
+	[[ $output == *$'\e[1A\r\e[2K'*": Pull complete"* ]]
+	[[ $output == *"Downloading [="* ]]
 }
 
 @test "a download cut short is resumed; one cut every time fails and keeps nothing" {
