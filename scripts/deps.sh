@@ -8,7 +8,8 @@ PKGS="make gcc pkg-config clang-format
 libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libcap-dev libjansson-dev
 libevent-dev libcurl4-openssl-dev libhttp-parser-dev libcmocka-dev libarchive-dev libssl-dev libldns-dev zlib1g-dev
 nftables iproute2 util-linux procps curl busybox-static bats python3 python3-docker docker-compose
-dnsutils dnsmasq-base etcd-server etcd-client iputils-ping openssl docker-registry"
+dnsutils dnsmasq-base etcd-server etcd-client iputils-ping openssl docker-registry
+python3-jwt python3-cryptography"
 [ "${1:-}" = bench ] && PKGS="$PKGS iperf3 crun dnsperf aardvark-dns"
 
 missing=""

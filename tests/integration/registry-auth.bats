@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # registry-auth.bats - registries that want credentials or TLS: Debian's
-# docker-registry with htpasswd auth, and with certificates from a CA made
-# by the test, inside the test's namespace.  Login (right and wrong
+# docker-registry with htpasswd auth, with Bearer tokens from a token
+# service (tools/tokenserver.py), and with certificates from a CA made by
+# the test, inside the test's namespace.  Login (right and wrong
 # password) through the docker CLI, berth and the Docker SDK; the
 # credentials kept in the clients' config files; pushes and pulls with
 # them; TLS checked against <config-dir>/certs.d (refused without the CA,
@@ -167,4 +168,38 @@ teardown() {
 	run docker push "$REG/team/bb:v1"
 	echo "$output"
 	[ "$status" -eq 0 ]
+}
+
+@test "Bearer tokens (a token service): anonymous pulls only, login, push and pull with tokens for their scope" {
+	REG=127.0.0.1:5000
+	reg_start tok 5000 --token alice:s3cret
+	for _ in $(seq 1 50); do in_ns curl -s -o /dev/null http://127.0.0.1:5100/token && break; sleep 0.1; done
+	berthd_start --config-dir "$TMP/etc"
+	docker import "$BUSYBOX_TAR" "$REG/team/bb:v1" >/dev/null
+	id=$(docker inspect -f '{{.Id}}' "$REG/team/bb:v1")
+	# anonymous: the token grants pull only, so the push is refused
+	run docker push "$REG/team/bb:v1"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"denied"* || $output == *"unauthorized"* ]]
+	grep -q "^- \['repository:team/bb:pull,push'\] 200" "$TMP/tok/token.log"
+	# wrong password: the token service refuses
+	run docker login -u alice --password-stdin "$REG" <<<"wrong"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"incorrect username or password"* ]]
+	run docker login -u alice --password-stdin "$REG" <<<"s3cret"
+	[ "$status" -eq 0 ]
+	run docker push "$REG/team/bb:v1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "^alice \['repository:team/bb:pull,push'\] 200" "$TMP/tok/token.log"
+	docker rmi "$REG/team/bb:v1" >/dev/null
+	# an anonymous pull gets a pull token and works
+	mv "$DOCKER_CONFIG/config.json" "$TMP/saved.json"
+	run docker pull "$REG/team/bb:v1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(docker inspect -f '{{.Id}}' "$REG/team/bb:v1")" = "$id" ]
+	grep -q "^- \['repository:team/bb:pull'\] 200" "$TMP/tok/token.log"
 }

@@ -31,19 +31,22 @@ reg_certs() {
 	[ -s "$d/server.crt" ] && [ -s "$d/client.cert" ]
 }
 
-# reg_start NAME PORT [--auth USER:PASS] [--tls] [--client-certs] [--any]
-#           [--proxy URL]
+# reg_start NAME PORT [--auth USER:PASS] [--token USER:PASS] [--tls]
+#           [--client-certs] [--any] [--proxy URL]
 #   --auth          htpasswd (bcrypt, made with python's crypt)
+#   --token         Bearer tokens from tools/tokenserver.py on PORT+100
+#                   (started here; its log in $TMP/NAME/token.log)
 #   --tls           https with a certificate of $TMP/NAME/certs (reg_certs)
 #   --client-certs  with --tls: clients need a certificate of that CA
 #   --any           listen on every address of the namespace, not 127.0.0.1
 #   --proxy URL     a pull-through cache of the registry at URL
 reg_start() {
-	local name=$1 port=$2 auth= tls= clientcas= addr=127.0.0.1 proxy= dir
+	local name=$1 port=$2 auth= token= tls= clientcas= addr=127.0.0.1 proxy= dir
 	shift 2
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--auth) auth=$2; shift ;;
+		--token) token=$2; shift ;;
 		--tls) tls=1 ;;
 		--client-certs) clientcas=1 ;;
 		--any) addr=0.0.0.0 ;;
@@ -68,11 +71,23 @@ reg_start() {
 				"$auth" >"$dir/htpasswd"
 			printf 'auth:\n  htpasswd:\n    realm: berth-test\n    path: %s\n' "$dir/htpasswd"
 		fi
+		if [ -n "$token" ]; then
+			openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/token.key" \
+				-out "$dir/token.crt" -days 2 -subj /CN=berth-token 2>/dev/null
+			printf 'auth:\n  token:\n    realm: http://127.0.0.1:%s/token\n    service: berth-test\n    issuer: berth-test-issuer\n    rootcertbundle: %s\n' \
+				"$((port + 100))" "$dir/token.crt"
+		fi
 		[ -n "$proxy" ] && printf 'proxy:\n  remoteurl: %s\n' "$proxy"
 	} >"$dir/config.yml"
 	ip netns exec "$NS" /usr/bin/docker-registry serve "$dir/config.yml" </dev/null \
 		>"$dir/log" 2>&1 &
 	REG_PIDS+=("$!")
+	if [ -n "$token" ]; then
+		ip netns exec "$NS" /usr/bin/python3 "$BERTH_SRC/tests/integration/tools/tokenserver.py" \
+			"$((port + 100))" "$token" "$dir/token.key" "$dir/token.crt" berth-test-issuer \
+			"$dir/token.log" </dev/null >"$dir/token.out" 2>&1 &
+		REG_PIDS+=("$!")
+	fi
 	local scheme=http i
 	[ -n "$tls" ] && scheme=https
 	for i in $(seq 1 100); do
