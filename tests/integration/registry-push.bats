@@ -223,10 +223,18 @@ layers() {
 	WWW=$!
 	for _ in $(seq 1 50); do in_ns curl -s -o /dev/null "http://127.0.0.1:5200/" && break; sleep 0.1; done
 	run docker pull 127.0.0.1:5200/team/bb:1
-	kill $WWW
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ $output == *"not a registry"* ]]
+	# one that answers /v2/ but garbage for a manifest
+	mkdir -p "$TMP/www/v2/team/bb/manifests"
+	echo '<html>garbage' >"$TMP/www/v2/team/bb/manifests/1"
+	run docker pull 127.0.0.1:5200/team/bb:1
+	kill $WWW
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"the manifest is not JSON"* ]]
+	[ "$(layers)" -eq 1 ]
 	# bad daemon options
 	run "$BERTH_BIN/berthd" --registry-mirror ftp://x --root "$TMP/r2"
 	[ "$status" -eq 2 ]
