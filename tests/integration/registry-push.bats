@@ -142,12 +142,10 @@ layers() {
 	id=$(docker inspect -f '{{.Id}}' busybox)
 	docker rmi busybox "$REG/team/bb:v1" >/dev/null
 	# two fronts: one cutting the first two blob downloads half way, one every one
-	in_ns /usr/bin/python3 "$BERTH_SRC/tests/integration/tools/cutproxy.py" 5100 "$REG" 2 \
-		"$TMP/cut2.log" </dev/null >/dev/null 2>&1 &
-	CUT_PIDS="$!"
-	in_ns /usr/bin/python3 "$BERTH_SRC/tests/integration/tools/cutproxy.py" 5101 "$REG" 1000 \
-		"$TMP/cutall.log" </dev/null >/dev/null 2>&1 &
-	CUT_PIDS="$CUT_PIDS $!"
+	reg_bg /usr/bin/python3 "$BERTH_SRC/tests/integration/tools/cutproxy.py" 5100 "$REG" 2 \
+		"$TMP/cut2.log"
+	reg_bg /usr/bin/python3 "$BERTH_SRC/tests/integration/tools/cutproxy.py" 5101 "$REG" 1000 \
+		"$TMP/cutall.log"
 	for port in 5100 5101; do
 		for _ in $(seq 1 50); do
 			in_ns curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break
@@ -171,7 +169,6 @@ layers() {
 	[ "$(layers)" -eq 0 ]
 	[ -z "$(docker images -q)" ]
 	[ -z "$(ls "$ROOT/tmp")" ]
-	kill $CUT_PIDS
 }
 
 @test "a pull-through cache is Docker Hub's mirror; a dead mirror before it is skipped" {
@@ -219,8 +216,7 @@ layers() {
 	# something that is not a registry
 	mkdir -p "$TMP/www"
 	echo garbage >"$TMP/www/index.html"
-	in_ns /usr/bin/python3 -m http.server -b 127.0.0.1 -d "$TMP/www" 5200 </dev/null >/dev/null 2>&1 &
-	WWW=$!
+	reg_bg /usr/bin/python3 -m http.server -b 127.0.0.1 -d "$TMP/www" 5200
 	for _ in $(seq 1 50); do in_ns curl -s -o /dev/null "http://127.0.0.1:5200/" && break; sleep 0.1; done
 	run docker pull 127.0.0.1:5200/team/bb:1
 	echo "$output"
@@ -230,7 +226,6 @@ layers() {
 	mkdir -p "$TMP/www/v2/team/bb/manifests"
 	echo '<html>garbage' >"$TMP/www/v2/team/bb/manifests/1"
 	run docker pull 127.0.0.1:5200/team/bb:1
-	kill $WWW
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ $output == *"the manifest is not JSON"* ]]
@@ -249,13 +244,12 @@ layers() {
 	docker tag busybox "$REG/team/bb:v1"
 	docker push "$REG/team/bb:v1" >/dev/null
 	docker rmi busybox "$REG/team/bb:v1" >/dev/null
-	in_ns /usr/bin/python3 "$BERTH_SRC/tests/integration/tools/cutproxy.py" 5100 "$REG" slow \
-		"$TMP/slow.log" </dev/null >/dev/null 2>&1 &
-	CUT_PIDS=$!
+	reg_bg /usr/bin/python3 "$BERTH_SRC/tests/integration/tools/cutproxy.py" 5100 "$REG" slow \
+		"$TMP/slow.log"
 	for _ in $(seq 1 50); do in_ns curl -sf "http://127.0.0.1:5100/v2/" >/dev/null && break; sleep 0.1; done
 	curl -sN --unix-socket "$SOCK" -X POST \
 		"http://localhost/images/create?fromImage=127.0.0.1:5100/team/bb&tag=v1" \
-		>"$TMP/pull.out" 2>&1 </dev/null &
+		>"$TMP/pull.out" 2>&1 </dev/null 3>&- &
 	# the progress arrives while the layer is still coming (it takes ~1 s)
 	for _ in $(seq 1 100); do grep -q '"Downloading"' "$TMP/pull.out" && break; sleep 0.05; done
 	grep -q '"status":"Downloading","progressDetail":{"current":' "$TMP/pull.out"
@@ -271,5 +265,4 @@ layers() {
 	[ "$(layers)" -eq 0 ]
 	berthd_start
 	[ -z "$(docker images -q)" ]
-	kill $CUT_PIDS
 }

@@ -80,12 +80,12 @@ reg_start() {
 		[ -n "$proxy" ] && printf 'proxy:\n  remoteurl: %s\n' "$proxy"
 	} >"$dir/config.yml"
 	ip netns exec "$NS" /usr/bin/docker-registry serve "$dir/config.yml" </dev/null \
-		>"$dir/log" 2>&1 &
+		>"$dir/log" 2>&1 3>&- &
 	REG_PIDS+=("$!")
 	if [ -n "$token" ]; then
 		ip netns exec "$NS" /usr/bin/python3 "$BERTH_SRC/tests/integration/tools/tokenserver.py" \
 			"$((port + 100))" "$token" "$dir/token.key" "$dir/token.crt" berth-test-issuer \
-			"$dir/token.log" </dev/null >"$dir/token.out" 2>&1 &
+			"$dir/token.log" </dev/null >"$dir/token.out" 2>&1 3>&- &
 		REG_PIDS+=("$!")
 	fi
 	local scheme=http i
@@ -99,6 +99,15 @@ reg_start() {
 	echo "registry $name did not start:" >&2
 	cat "$dir/log" >&2
 	return 1
+}
+
+# reg_bg CMD...: CMD in the background inside the namespace, holding none of
+# bats' descriptors (fd 3 included, or bats would wait for it), stopped by
+# reg_stop_all; its pid in REG_BG_PID
+reg_bg() {
+	ip netns exec "$NS" "$@" </dev/null >/dev/null 2>&1 3>&- &
+	REG_BG_PID=$!
+	REG_PIDS+=("$REG_BG_PID")
 }
 
 reg_stop_all() {
