@@ -192,6 +192,66 @@ int client_delete(struct client *c, const char *path, struct berr **err)
 	return client_request(c, "DELETE", path, NULL, NULL, err);
 }
 
+/* A streamed reply: lines handed on while the status is 2xx, else the
+ * body kept for the error. */
+struct client_stream {
+	CURL *curl;
+	struct client_buf b;
+	long status; /* 0 until the first byte */
+	client_line_fn on_line;
+	void *arg;
+};
+
+static void client_stream_lines(struct client_stream *s)
+{
+	char *nl;
+
+	while ((nl = memchr(s->b.data, '\n', s->b.len))) {
+		size_t n = (size_t)(nl - s->b.data);
+
+		s->on_line(s->b.data, n, s->arg);
+		memmove(s->b.data, nl + 1, s->b.len - n - 1);
+		s->b.len -= n + 1;
+		s->b.data[s->b.len] = '\0';
+	}
+}
+
+static size_t client_stream_cb(char *p, size_t size, size_t n, void *userdata)
+{
+	struct client_stream *s = userdata;
+
+	if (!s->status)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+	client_write_cb(p, size, n, &s->b);
+	if (s->status >= 200 && s->status <= 299)
+		client_stream_lines(s);
+	return size * n;
+}
+
+int client_post_stream(struct client *c, const char *path, const char *const *headers,
+		       client_line_fn on_line, void *arg, struct berr **err)
+{
+	_cleanup_free_ char *url = xasprintf("http://localhost/v" CLI_API_VERSION "%s", path);
+	struct client_stream s = {.curl = c->curl, .on_line = on_line, .arg = arg};
+	struct curl_slist *h = NULL;
+	long status = 0;
+	int r;
+
+	for (size_t i = 0; headers && headers[i]; i++)
+		h = curl_slist_append(h, headers[i]);
+	client_setup(c, "POST", url, h, NULL, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, client_stream_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &s);
+	r = client_perform(c, &status, err);
+	if (r == 0 && (status < 200 || status > 299))
+		r = client_reply_error(status, &s.b, err);
+	else if (r == 0 && s.b.len)
+		on_line(s.b.data, s.b.len, arg);
+	curl_slist_free_all(h);
+	free(s.b.data);
+	return r;
+}
+
 char *client_escape(const char *s)
 {
 	char *e = curl_easy_escape(NULL, s, 0);

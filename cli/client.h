@@ -26,6 +26,17 @@ int client_post(struct client *c, const char *path, json_t *body, json_t **ret_j
 		struct berr **err);
 int client_delete(struct client *c, const char *path, struct berr **err);
 
+/* Called with each line of a streamed reply (its '\n' cut off; a last
+ * line without one is passed too).  line is borrowed for the call. */
+typedef void (*client_line_fn)(const char *line, size_t len, void *arg);
+
+/* POST path with no body and the extra headers ("Name: value", NULL
+ * terminated; may be NULL), handing a 2xx reply to on_line line by line
+ * as it arrives (Docker's JSON message streams).  An error status is
+ * turned into err as client_request does. */
+int client_post_stream(struct client *c, const char *path, const char *const *headers,
+		       client_line_fn on_line, void *arg, struct berr **err);
+
 /* Percent-encode s for a path segment or a query value: caller frees. */
 char *client_escape(const char *s);
 /* Append "?key=value" or "&key=value" (value escaped) to *path. */

@@ -1,5 +1,6 @@
-/* cmd-image.c - the `berth image` commands (import, ls, rm, tag, inspect)
- * and their top-level forms (import, images, rmi, tag).  Each sends what
+/* cmd-image.c - the `berth image` commands (import, load, ls, rm, tag,
+ * inspect, history, prune) and their top-level forms (import, load, images,
+ * rmi, tag, history); pull and push are in cmd-registry.c.  Each sends what
  * the docker CLI sends for the same verb (§6 and §9 of the API subset) and
  * prints what docker prints.  Import streams the tarball itself with
  * libcurl: the shared client only sends JSON bodies. */
@@ -356,8 +357,9 @@ static char *image_human_duration(double secs)
 	return xasprintf("%d years", (int)(h / 24 / 365));
 }
 
-/* Go's units.HumanSizeWithPrecision(size, 3): decimal units ("1.98MB"). */
-static char *image_human_size(double size)
+/* Go's units.HumanSizeWithPrecision: decimal units, prec significant
+ * digits ("1.98MB" with 3; units.HumanSize is 4). */
+static char *image_human_size_prec(double size, int prec)
 {
 	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
 	size_t i = 0;
@@ -366,7 +368,13 @@ static char *image_human_size(double size)
 		size /= 1000;
 		i++;
 	}
-	return xasprintf("%.3g%s", size, units[i]);
+	return xasprintf("%.*g%s", prec, size, units[i]);
+}
+
+/* HumanSizeWithPrecision(size, 3), as images and history print SIZE. */
+static char *image_human_size(double size)
+{
+	return image_human_size_prec(size, 3);
 }
 
 /* One row per tag (one "<none>" row for an untagged image). */
@@ -731,19 +739,48 @@ static const struct opts_def image_history_defs[] = {
 	OPTS_END,
 };
 
+#define IMAGE_HISTORY_BY_WIDTH 45
 #define IMAGE_HISTORY_TABLE                                                                        \
 	"table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
 
-/* CREATED BY as docker shows it: tabs as spaces, 45 columns with "…". */
+/* Go's time.RFC3339 in local time: "2006-01-02T15:04:05+01:00", "Z" for
+ * UTC.  Caller frees. */
+static char *image_rfc3339(time_t t)
+{
+	struct tm tm;
+	char buf[32];
+	long off;
+
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	off = tm.tm_gmtoff;
+	if (!off)
+		return xasprintf("%sZ", buf);
+	return xasprintf("%s%c%02ld:%02ld", buf, off < 0 ? '-' : '+', labs(off) / 3600,
+			 labs(off) % 3600 / 60);
+}
+
+/* CREATED BY as docker shows it: tabs as spaces, cut to 45 characters
+ * (the last one "…") unless no_trunc.  Caller frees. */
 static char *image_history_by(const char *by, bool no_trunc)
 {
 	char *s = xstrdup(by);
+	size_t chars = 0, cut = 0;
 
 	for (char *p = s; *p; p++)
-		if (*p == '\t' || *p == '\n')
+		if (*p == '\t')
 			*p = ' ';
-	if (!no_trunc && strlen(s) > 45) {
-		char *t = xasprintf("%.44s…", s);
+	if (no_trunc)
+		return s;
+	/* count UTF-8 characters; cut is where the 45th begins */
+	for (size_t i = 0; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xc0) == 0x80)
+			continue;
+		if (++chars == IMAGE_HISTORY_BY_WIDTH)
+			cut = i;
+	}
+	if (chars > IMAGE_HISTORY_BY_WIDTH) {
+		char *t = xasprintf("%.*s…", (int)cut, s);
 
 		free(s);
 		s = t;
@@ -755,18 +792,17 @@ static json_t *image_history_row(json_t *e, const struct image_history_opts *o)
 {
 	bool human = !o->human.set || o->human.value;
 	const char *id = json_string_value(json_object_get(e, "Id")) ?: "<missing>";
-	json_int_t created = json_integer_value(json_object_get(e, "Created"));
+	const char *colon = strchr(id, ':');
 	json_int_t size = json_integer_value(json_object_get(e, "Size"));
-	_cleanup_free_ char *shown_id = NULL, *since = NULL, *at = NULL, *sz = NULL, *by = NULL;
-	time_t ct = (time_t)created;
-	char buf[64];
+	time_t ct = (time_t)json_integer_value(json_object_get(e, "Created"));
+	_cleanup_free_ char *shown_id = NULL, *since = NULL, *at = image_rfc3339(ct);
+	_cleanup_free_ char *sz = NULL, *by = NULL;
 
-	if (strprefix(id, "sha256:") && !o->no_trunc)
-		shown_id = xstrndup(id + 7, IMAGE_SHORT_ID);
-	else
+	/* docker's stringid.TruncateID: after any "algo:", 12 characters */
+	if (o->no_trunc)
 		shown_id = xstrdup(id);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S%z", localtime(&ct));
-	at = xstrdup(buf);
+	else
+		shown_id = xstrndup(colon ? colon + 1 : id, IMAGE_SHORT_ID);
 	if (human) {
 		_cleanup_free_ char *d = image_human_duration(difftime(time(NULL), ct));
 
@@ -800,6 +836,8 @@ static int image_history_exec(struct cli *cli, void *opts, int argc, char **argv
 		return 1;
 	rc = client_get(c, path, &list, &err);
 	client_free(c);
+	if (rc == 0 && !json_is_array(list))
+		rc = berr_set(&err, EPROTO, "invalid reply to GET %s: not a list", path);
 	if (rc < 0)
 		return cmd_fail(err);
 	json_array_foreach (list, i, e)
@@ -848,9 +886,68 @@ static const struct opts_def image_prune_defs[] = {
 	OPTS_END,
 };
 
+#define IMAGE_PRUNE_WARNING                                                                        \
+	"WARNING! This will remove all dangling images.\nAre you sure you want to continue? "      \
+	"[y/N] "
+#define IMAGE_PRUNE_ALL_WARNING                                                                    \
+	"WARNING! This will remove all images without at least one container associated to "       \
+	"them.\nAre you sure you want to continue? [y/N] "
+
 static void image_prune_opts_free(void *opts)
 {
 	strv_done(&((struct image_prune_opts *)opts)->filters);
+}
+
+/* The filters query: {"dangling":["true"]} ("false" with -a) and each
+ * --filter k=v (parsed as other commands parse them), in the list form
+ * of docker's filters.Args.  Caller frees. */
+static int image_prune_filters(const struct image_prune_opts *o, char **ret, struct berr **err)
+{
+	_cleanup_free_ char *fj = NULL;
+	_cleanup_json_ json_t *given = NULL, *f = json_object();
+	json_t *set, *v;
+	const char *k, *val;
+	int r;
+
+	if ((r = format_filters_json(&o->filters, &fj, err)) < 0)
+		return r;
+	given = fj ? json_loads(fj, 0, NULL) : json_object();
+	json_object_foreach (given, k, set) {
+		json_t *vals = json_array();
+
+		json_object_foreach (set, val, v)
+			json_array_append_new(vals, json_string(val));
+		json_object_set_new(f, k, vals);
+	}
+	if (!(v = json_object_get(f, "dangling")))
+		json_object_set_new(f, "dangling", v = json_array());
+	json_array_append_new(v, json_string(o->all ? "false" : "true"));
+	*ret = json_dumps(f, JSON_COMPACT);
+	return 0;
+}
+
+/* docker's report: "Deleted Images:", a line per entry, a blank line. */
+static void image_prune_print(json_t *reply)
+{
+	json_t *deleted = json_object_get(reply, "ImagesDeleted"), *e;
+	_cleanup_free_ char *sz = image_human_size_prec(
+		(double)json_integer_value(json_object_get(reply, "SpaceReclaimed")), 4);
+	size_t i;
+
+	if (json_array_size(deleted)) {
+		printf("Deleted Images:\n");
+		json_array_foreach (deleted, i, e) {
+			const char *u = json_string_value(json_object_get(e, "Untagged"));
+			const char *d = json_string_value(json_object_get(e, "Deleted"));
+
+			if (u && *u)
+				printf("untagged: %s\n", u);
+			else
+				printf("deleted: %s\n", d ? d : "");
+		}
+		printf("\n");
+	}
+	printf("Total reclaimed space: %s\n", sz);
 }
 
 static int image_prune_exec(struct cli *cli, void *opts, int argc, char **argv)
@@ -858,28 +955,16 @@ static int image_prune_exec(struct cli *cli, void *opts, int argc, char **argv)
 	struct image_prune_opts *o = opts;
 	_cleanup_berr_ struct berr *err = NULL;
 	_cleanup_free_ char *path = xstrdup("/images/prune"), *fj = NULL;
-	_cleanup_json_ json_t *reply = NULL, *f = NULL;
+	_cleanup_json_ json_t *reply = NULL;
 	struct client *c = NULL;
-	json_t *e;
-	size_t i;
 	int rc;
 
 	(void)argc, (void)argv;
-	if (format_filters_json(&o->filters, &fj, &err) < 0)
+	if (image_prune_filters(o, &fj, &err) < 0)
 		return cmd_fail(err);
-	f = fj ? json_loads(fj, 0, NULL) : json_object();
-	json_object_set_new(f, "dangling", json_pack("{s:b}", o->all ? "false" : "true", 1));
-	free(fj);
-	fj = json_dumps(f, JSON_COMPACT);
 	client_query_add(&path, "filters", fj);
 	if (!o->force &&
-	    !cmd_confirm(
-		    o->all ? "WARNING! This will remove all images without at least one "
-			     "container associated to them.\nAre you sure you want to "
-			     "continue? [y/N] "
-			   : "WARNING! This will remove all dangling images.\nAre you sure you "
-			     "want to continue? [y/N] ",
-		    stdin))
+	    !cmd_confirm(o->all ? IMAGE_PRUNE_ALL_WARNING : IMAGE_PRUNE_WARNING, stdin))
 		return 0;
 	if (cmd_connect(cli, &c))
 		return 1;
@@ -887,25 +972,7 @@ static int image_prune_exec(struct cli *cli, void *opts, int argc, char **argv)
 	client_free(c);
 	if (rc < 0)
 		return cmd_fail(err);
-	if (json_array_size(json_object_get(reply, "ImagesDeleted"))) {
-		printf("Deleted Images:\n");
-		json_array_foreach (json_object_get(reply, "ImagesDeleted"), i, e) {
-			const char *u = json_string_value(json_object_get(e, "Untagged"));
-			const char *d = json_string_value(json_object_get(e, "Deleted"));
-
-			if (u)
-				printf("untagged: %s\n", u);
-			if (d)
-				printf("deleted: %s\n", d);
-		}
-		printf("\n");
-	}
-	{
-		_cleanup_free_ char *sz = image_human_size(
-			(double)json_integer_value(json_object_get(reply, "SpaceReclaimed")));
-
-		printf("Total reclaimed space: %s\n", sz);
-	}
+	image_prune_print(reply);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* api-image.c - the /images routes: import (POST /images/create with a tar
- * body), list, inspect, history, tag, delete.  Reads run on the loop under
- * the image store's read lock; import, tag and delete are jobs.  Image
- * names may hold '/' ("localhost:5000/team/app"), hence {name*}. */
+ * body), list, inspect, history, tag, delete, prune, commit.  Reads run on
+ * the loop under the image store's read lock; import, tag, delete, prune
+ * and commit are jobs.  Image names may hold '/'
+ * ("localhost:5000/team/app"), hence {name*}. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -382,81 +383,140 @@ static void api_img_delete(struct api *api, struct http_req *req, char **params)
 
 static const char *const api_img_prune_filters[] = {"dangling", "until", "label", "label!", NULL};
 
-/* May img go?  Not while a container uses it; dangling=true (the default)
- * keeps tagged images; labels and until as asked. */
-static bool api_img_prune_match(struct api *api, const struct image *img, json_t *f,
-				bool dangling_only, const struct timespec *until)
+/* A prune request, its filters checked on the loop before the job. */
+struct api_img_prune {
+	struct ctl *ctl;
+	json_t *filters;
+	bool dangling_only;
+	bool has_until;
+	struct timespec until;
+};
+
+static void api_img_prune_free(void *data)
 {
+	struct api_img_prune *p = data;
+
+	json_decref(p->filters);
+	free(p);
+}
+
+/* Values as Go prints a []string, for messages: "[a b]" (caller frees). */
+static char *api_img_values_str(json_t *vals)
+{
+	_cleanup_free_ char *s = xstrdup("");
+	json_t *v;
+	size_t i;
+
+	json_array_foreach (vals, i, v) {
+		char *t = xasprintf("%s%s%s", s, i ? " " : "", json_string_value(v));
+
+		free(s);
+		s = t;
+	}
+	return xasprintf("[%s]", s);
+}
+
+/* Docker's GetBoolOrDefault: true when absent; an empty list, or values
+ * that say both or neither of true (1) and false (0), are refused. */
+static int api_img_prune_dangling(json_t *f, bool *ret, struct berr **err)
+{
+	json_t *vals = json_object_get(f, "dangling"), *v;
+	_cleanup_free_ char *list = NULL;
+	bool yes = false, no = false;
+	size_t i;
+
+	if (!vals) {
+		*ret = true;
+		return 0;
+	}
+	if (!json_array_size(vals))
+		return berr_set(err, EINVAL, "invalid filter 'dangling'");
+	json_array_foreach (vals, i, v) {
+		const char *s = json_string_value(v);
+
+		yes |= streq(s, "true") || streq(s, "1");
+		no |= streq(s, "false") || streq(s, "0");
+	}
+	if (yes == no) {
+		list = api_img_values_str(vals);
+		return berr_set(err, EINVAL, "invalid filter 'dangling=%s'", list);
+	}
+	*ret = yes;
+	return 0;
+}
+
+/* One until, as Docker takes it (a timestamp, a date or a duration). */
+static int api_img_prune_until(json_t *f, struct api_img_prune *p, struct berr **err)
+{
+	json_t *vals = filters_get(f, "until");
+
+	if (!vals)
+		return 0;
+	if (json_array_size(vals) > 1)
+		return berr_set(err, EINVAL, "more than one until filter specified");
+	p->has_until = true;
+	return filters_time(json_string_value(json_array_get(vals, 0)), &p->until, err);
+}
+
+static int api_img_prune_parse(struct api *api, const char *query, struct api_img_prune **ret,
+			       struct berr **err)
+{
+	struct api_img_prune *p = xcalloc(1, sizeof(*p));
+	int r;
+
+	p->ctl = api->ctl;
+	r = filters_parse(query, api_img_prune_filters, &p->filters, err);
+	if (r == 0)
+		r = api_img_prune_dangling(p->filters, &p->dangling_only, err);
+	if (r == 0)
+		r = api_img_prune_until(p->filters, p, err);
+	if (r < 0) {
+		api_img_prune_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+/* May img go?  Never while a container (running or stopped) uses it;
+ * until and the labels as asked (label!: not when all of them hold). */
+static bool api_img_prune_want(const struct image *img, void *data)
+{
+	struct api_img_prune *p = data;
 	json_t *labels = json_object_get(img->config, "Labels");
 
-	if (dangling_only && img->tags[0])
+	if (api_img_user(p->ctl, img))
 		return false;
-	if (api_img_user(api->ctl, img))
+	if (p->has_until && api_img_before(&p->until, &img->created))
 		return false;
-	if (until &&
-	    (img->created.tv_sec > until->tv_sec ||
-	     (img->created.tv_sec == until->tv_sec && img->created.tv_nsec > until->tv_nsec)))
-		return false;
-	return filters_match_labels(f, "label", labels) &&
-	       (!filters_get(f, "label!") || !filters_match_labels(f, "label!", labels));
+	return filters_match_labels(p->filters, "label", labels) &&
+	       (!filters_get(p->filters, "label!") ||
+		!filters_match_labels(p->filters, "label!", labels));
+}
+
+static void api_img_prune_failed(const char *ref, const struct berr *e, void *data)
+{
+	(void)data;
+	log_warn("image prune: %s stays: %s", ref, berr_msg(e));
 }
 
 static void api_img_prune_run(struct api_job *aj)
 {
-	struct img_store *is = aj->api->ctl->images;
-	json_t *f = aj->data, *until_v = filters_get(f, "until"), *dv = filters_get(f, "dangling");
-	json_t *deleted = json_array(), *tried = json_object();
-	const char *d = json_string_value(json_array_get(dv, 0));
-	bool dangling_only = true, progress = true;
-	struct timespec until;
-	int64_t before = img_store_size(is);
+	struct api_img_prune *p = aj->data;
+	struct img_prune_opts o = {
+		.dangling_only = p->dangling_only,
+		.want = api_img_prune_want,
+		.failed = api_img_prune_failed,
+		.data = p,
+	};
+	int64_t reclaimed;
+	json_t *deleted;
 
-	if (d && (streq(d, "false") || streq(d, "0")))
-		dangling_only = false;
-	else if (d && !streq(d, "true") && !streq(d, "1")) {
-		berr_set(&aj->err, EINVAL, "invalid filter 'dangling=%s'", d);
-		json_decref(deleted);
-		json_decref(tried);
-		return;
-	}
-	if (until_v &&
-	    filters_time(json_string_value(json_array_get(until_v, 0)), &until, &aj->err) < 0) {
-		json_decref(deleted);
-		json_decref(tried);
-		return;
-	}
-	/* rounds: removing a child may free its parent */
-	while (progress) {
-		progress = false;
-		for (size_t i = 0; i < img_count(is); i++) {
-			struct image *img = img_at(is, i);
-			_cleanup_berr_ struct berr *e = NULL;
-			char id[sizeof(img->id)];
-			json_t *gone = NULL, *g;
-			size_t k;
-
-			if (json_object_get(tried, img->id) ||
-			    !api_img_prune_match(aj->api, img, f, dangling_only,
-						 until_v ? &until : NULL))
-				continue;
-			strcpy(id, img->id);
-			json_object_set_new(tried, id, json_true());
-			if (img_remove(is, id, true, NULL, &gone, &e) < 0) {
-				log_debug("image prune: %s stays: %s", id, berr_msg(e));
-				continue;
-			}
-			json_array_foreach (gone, k, g)
-				json_array_append(deleted, g);
-			json_decref(gone);
-			progress = true;
-			break; /* (the array changed) */
-		}
-	}
-	json_decref(tried);
+	img_prune(aj->api->ctl->images, &o, &deleted, &reclaimed);
 	aj->reply =
 		json_pack("{s:o, s:I}", "ImagesDeleted",
 			  json_array_size(deleted) ? deleted : (json_decref(deleted), json_null()),
-			  "SpaceReclaimed", (json_int_t)(before - img_store_size(is)));
+			  "SpaceReclaimed", (json_int_t)reclaimed);
 }
 
 /* Events: untag and delete as rmi sends them, then prune. */
@@ -472,24 +532,19 @@ static void api_img_prune_after(struct api_job *aj)
 	events_emit(aj->api->events, "image", "prune", "", json_pack("{s:s}", "reclaimed", n));
 }
 
-static void api_img_json_free(void *data)
-{
-	json_decref(data);
-}
-
-/* POST /images/prune?filters= */
+/* POST /images/prune?filters=: a bad filter is 400 before anything goes. */
 static void api_img_prune(struct api *api, struct http_req *req, char **params)
 {
 	_cleanup_berr_ struct berr *err = NULL;
-	json_t *f;
+	struct api_img_prune *p;
 
 	(void)params;
-	if (filters_parse(http_req_query(req, "filters"), api_img_prune_filters, &f, &err) < 0) {
+	if (api_img_prune_parse(api, http_req_query(req, "filters"), &p, &err) < 0) {
 		api_reply_berr(req, err);
 		return;
 	}
-	api_job_submit_after(api, req, api_img_prune_run, f, api_img_json_free, api_img_prune_after,
-			     NULL);
+	api_job_submit_after(api, req, api_img_prune_run, p, api_img_prune_free,
+			     api_img_prune_after, NULL);
 }
 
 /* --- commit --- */

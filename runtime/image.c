@@ -3,8 +3,9 @@
  * them; their reference counts are recomputed from the images at load, so
  * only the images are the truth.  Metadata: store kinds "images" and
  * "layers", keyed by the hex digits of the ids.  Writers: the job thread
- * (import, tag, remove, commit), which takes the write lock only while it
- * changes the arrays; readers: the loop thread under img_read_lock. */
+ * (import, tag, remove, prune, commit), which takes the write lock only
+ * while it changes the arrays; readers: the loop thread under
+ * img_read_lock. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -1378,6 +1379,71 @@ int img_remove(struct img_store *is, const char *ref, bool force, const char *us
 	}
 	*ret_deleted = deleted;
 	return 0;
+}
+
+/* --- pruning --- */
+
+/* Is img for this round?  A tagged image only without dangling_only; an
+ * untagged one once it has no children left. */
+static bool img_prune_candidate(struct img_store *is, const struct image *img,
+				const struct img_prune_opts *o)
+{
+	if (img->tags[0] ? o->dangling_only : img_has_children(is, img))
+		return false;
+	return o->want(img, o->data);
+}
+
+/* rmi without force of each tag of the image, or of its id; true when
+ * something changed. */
+static bool img_prune_one(struct img_store *is, const char *id, const struct img_prune_opts *o,
+			  json_t *deleted)
+{
+	struct image *img = img_by_id(is, id);
+	char **refs = xcalloc(1, sizeof(*refs));
+	bool changed = false;
+
+	for (size_t i = 0; img && img->tags[i]; i++)
+		img_strv_add(&refs, img->tags[i]);
+	if (img && !refs[0])
+		img_strv_add(&refs, id);
+	for (size_t i = 0; refs[i]; i++) {
+		_cleanup_berr_ struct berr *e = NULL;
+		json_t *gone;
+
+		if (img_remove(is, refs[i], false, NULL, &gone, &e) < 0) {
+			if (e && e->code != EBUSY && o->failed)
+				o->failed(refs[i], e, o->data);
+			continue;
+		}
+		changed |= json_array_size(gone) > 0;
+		json_array_extend(deleted, gone);
+		json_decref(gone);
+	}
+	img_strv_free(refs);
+	return changed;
+}
+
+void img_prune(struct img_store *is, const struct img_prune_opts *o, json_t **ret_deleted,
+	       int64_t *ret_reclaimed)
+{
+	int64_t before = img_store_size(is);
+	json_t *deleted = json_array();
+	bool changed = true;
+
+	while (changed) {
+		/* ids, not pointers: each removal changes the array */
+		char **ids = xcalloc(1, sizeof(*ids));
+
+		changed = false;
+		for (size_t i = 0; i < is->n_imgs; i++)
+			if (img_prune_candidate(is, is->imgs[i], o))
+				img_strv_add(&ids, is->imgs[i]->id);
+		for (size_t i = 0; ids[i]; i++)
+			changed |= img_prune_one(is, ids[i], o, deleted);
+		img_strv_free(ids);
+	}
+	*ret_deleted = deleted;
+	*ret_reclaimed = before - img_store_size(is);
 }
 
 /* --- API shapes --- */

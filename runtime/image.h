@@ -64,6 +64,28 @@ int img_tag(struct img_store *is, struct image *img, const char *ref, struct ber
 int img_remove(struct img_store *is, const char *ref, bool force, const char *user,
 	       json_t **ret_deleted, struct berr **err);
 
+/* What img_prune may remove: the images want() picks (the caller leaves
+ * out the ones a container uses), only untagged ones when dangling_only.
+ * failed (may be NULL) hears of each removal that failed for another
+ * reason than a conflict; that image stays and the prune goes on. */
+struct img_prune_opts {
+	bool dangling_only;
+	bool (*want)(const struct image *img, void *data);
+	void (*failed)(const char *ref, const struct berr *e, void *data);
+	void *data;
+};
+
+/* docker image prune: each image picked goes as img_remove without force
+ * takes it, by each of its tags (a parent with children is only untagged)
+ * or by its id when it has none (an untagged parent waits for its
+ * children).  Rounds run until one changes nothing, so the parent of a
+ * child removed goes too.  ret_deleted: Docker's ImagesDeleted list
+ * (Untagged and Deleted entries, layers included; caller frees);
+ * ret_reclaimed: bytes of the layers removed, none of which another image
+ * still has. */
+void img_prune(struct img_store *is, const struct img_prune_opts *o, json_t **ret_deleted,
+	       int64_t *ret_reclaimed);
+
 /* Normalise "repo[:tag]" to Docker's familiar "repo:tag" (tag latest by
  * default, "docker.io/library/" dropped).  EINVAL "invalid reference
  * format..." otherwise.  Caller frees. */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # image.bats - images through the berth CLI, the docker CLI (chunked import
 # bodies) and the raw API: import of the busybox root file system, images,
-# inspect, tag, rmi, layers shared between images, names with '/', and a
-# malicious tarball refused without leaving anything under <root>/layers.
+# inspect, tag, rmi, layers shared between images, names with '/', a
+# malicious tarball refused without leaving anything under <root>/layers,
+# image prune (what goes, what stays on disk, SpaceReclaimed, events).
 #
 #   root ns: bats, berth CLI, docker CLI ──unix socket──▶ $NS: berthd --root $ROOT
 #                                                            └─ $ROOT/layers/<diff id>/
@@ -28,6 +29,25 @@ layer_dirs() {
 # json FILTER: read JSON on stdin, print the python expression's value
 json() {
 	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
+# prune_q JSON: the filters query parameter, URL-encoded
+prune_q() {
+	python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"
+}
+
+# layer_size ID: the size the layer store recorded for a layer
+layer_size() {
+	json 'd["Size"]' <"$ROOT/layers/${1#sha256:}.json"
+}
+
+# own_layer_tar FILE: a tarball whose layer no other image has
+own_layer_tar() {
+	local d=$TMP/own.$$.$RANDOM
+	mkdir -p "$d"
+	head -c 4096 /dev/urandom >"$d/f"
+	tar -C "$d" -cf "$1" f
+	rm -rf "$d"
 }
 
 @test "berth import: the busybox tarball becomes busybox:latest" {
@@ -184,61 +204,149 @@ PY
 	[ "$(layer_dirs)" -eq 1 ]
 }
 
-@test "image prune: dangling images by default, every unused one with -a, filters, a used image and shared layers kept" {
+@test "image prune: dangling images go, tagged ones stay; a shared layer stays, an unshared one goes and is what SpaceReclaimed counts; events" {
 	t0=$(date +%s)
-	docker import "$BUSYBOX_TAR" keep:1 >/dev/null
-	# an untagged image sharing keep:1's layer, one with a layer of its own
-	docker import -c 'LABEL team=net' "$BUSYBOX_TAR" >/dev/null
-	mkdir -p "$TMP/x"
-	head -c 4096 /dev/urandom >"$TMP/x/f"
-	tar -C "$TMP/x" -cf "$TMP/x.tar" f
+	keep=$(docker import "$BUSYBOX_TAR" keep:1)
+	bb_layer=$(docker inspect -f '{{index .RootFS.Layers 0}}' keep:1)
+	# untagged: one on keep:1's layer (labelled), one with a layer of its own
+	shared=$(docker import -c 'LABEL team=net' "$BUSYBOX_TAR")
+	own_layer_tar "$TMP/x.tar"
 	own=$(docker import "$TMP/x.tar")
 	own_layer=$(docker inspect -f '{{index .RootFS.Layers 0}}' "$own")
+	size=$(layer_size "$own_layer")
+	[ "$size" -gt 0 ]
 	[ "$(layer_dirs)" -eq 2 ]
-	# a bad filter: 400, nothing removed
-	run api POST '/images/prune?filters=%7B%22bogus%22%3A%5B%221%22%5D%7D'
-	[ "${lines[-1]}" = "HTTP 400" ]
-	run api POST '/images/prune?filters=%7B%22dangling%22%3A%5B%22maybe%22%5D%7D'
-	[ "${lines[-1]}" = "HTTP 400" ]
-	[ "$(docker images -aq | wc -l)" -eq 3 ]
-	# label!=team=net keeps the labelled dangling one
-	run docker image prune -f --filter 'label!=team=net'
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ $output == *"deleted: $own"* ]]
-	[ "$(docker images -aq | wc -l)" -eq 2 ]
-	[ ! -d "$ROOT/layers/${own_layer#sha256:}" ]
-	# the API: the shared layer stays (keep:1 has it), so nothing reclaimed
-	run api POST '/images/prune'
+	# the API with label!: the labelled one stays; the other goes with its layer
+	run api POST "/v1.41/images/prune?filters=$(prune_q '{"label!":["team=net"]}')"
 	echo "$output"
 	[ "${lines[-1]}" = "HTTP 200" ]
-	[[ ${lines[0]} == *'"ImagesDeleted":[{"Deleted":"sha256:'* ]]
-	[[ ${lines[0]} == *'"SpaceReclaimed":0'* ]]
-	[ "$(layer_dirs)" -eq 1 ]
-	# nothing dangling left: ImagesDeleted is null
-	run api POST '/images/prune'
-	[[ ${lines[0]} == *'"ImagesDeleted":null'* ]]
-	# -a: tagged images go too, but not one a (stopped) container uses
-	docker import "$TMP/x.tar" used:1 >/dev/null
+	[ "$(echo "${lines[0]}" | json 'd["ImagesDeleted"]')" = "[{'Deleted': '$own'}, {'Deleted': '$own_layer'}]" ]
+	[ "$(echo "${lines[0]}" | json 'd["SpaceReclaimed"]')" -eq "$size" ]
+	[ ! -e "$ROOT/layers/${own_layer#sha256:}" ]
+	[ ! -e "$ROOT/layers/${own_layer#sha256:}.json" ]
+	# the docker CLI: the labelled one goes; its layer is keep:1's, so it stays
+	run docker image prune -f
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"deleted: $shared"* ]]
+	[[ $output == *"Total reclaimed space: 0B"* ]]
+	[ -d "$ROOT/layers/${bb_layer#sha256:}" ]
+	[ "$(docker images -aq --no-trunc)" = "$keep" ]
+	# nothing dangling left: ImagesDeleted is null, as Docker sends it
+	run api POST /images/prune
+	[ "${lines[0]}" = '{"ImagesDeleted":null,"SpaceReclaimed":0}' ]
+	# events: delete per image (as rmi), then prune with what was reclaimed
+	run docker events --since "$t0" --until "$(($(date +%s) + 1))" --filter type=image \
+		--format '{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "reclaimed"}}'
+	echo "$output"
+	[[ $output == *"delete $own "* ]]
+	[[ $output == *"delete $shared "* ]]
+	[[ $output == *"prune  $size"*"prune  0"*"prune  0"* ]]
+}
+
+@test "image prune -a: unused tagged images go, not one a stopped container uses; label and until filters" {
+	t0=$(date +%s)
+	docker import "$BUSYBOX_TAR" base:1 >/dev/null
+	bb_layer=$(docker inspect -f '{{index .RootFS.Layers 0}}' base:1)
+	docker import -c 'LABEL tier=tmp' "$BUSYBOX_TAR" tmp:1 >/dev/null
+	own_layer_tar "$TMP/x.tar"
+	docker import -c 'LABEL tier=tmp' "$TMP/x.tar" used:1 >/dev/null
+	used_layer=$(docker inspect -f '{{index .RootFS.Layers 0}}' used:1)
 	docker create --name user --network none used:1 true >/dev/null
-	run docker image prune -a -f
+	own_layer_tar "$TMP/y.tar"
+	tmp2=$(docker import -c 'LABEL tier=tmp' "$TMP/y.tar" tmp:2)
+	tmp2_layer=$(docker inspect -f '{{index .RootFS.Layers 0}}' tmp:2)
+	docker tag tmp:2 tmp:alias
+	# until in the past of every image: nothing goes
+	run docker image prune -a -f --filter until=1h
 	echo "$output"
-	[[ $output == *"untagged: keep:1"* ]]
-	[[ $output == *"Total reclaimed space: 1.98"*"MB"* ]]
-	[ "$(docker images --format '{{.Repository}}')" = used ]
-	# until: an image newer than the time given stays
+	[ "$status" -eq 0 ]
+	[ "$(docker images --format '{{.Repository}}:{{.Tag}}' | sort | xargs)" = "base:1 tmp:1 tmp:2 tmp:alias used:1" ]
+	# label: tmp:1 and both names of tmp:2 go; used:1 (a stopped container's) and base:1 stay
+	run docker image prune -a -f --filter label=tier=tmp
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"untagged: tmp:1"* ]]
+	[[ $output == *"untagged: tmp:2"* ]]
+	[[ $output == *"untagged: tmp:alias"* ]]
+	[[ $output == *"deleted: $tmp2"* ]]
+	[[ $output != *"used:1"* ]]
+	[ "$(docker images --format '{{.Repository}}:{{.Tag}}' | sort | xargs)" = "base:1 used:1" ]
+	[ -d "$ROOT/layers/${bb_layer#sha256:}" ]
+	[ -d "$ROOT/layers/${used_layer#sha256:}" ]
+	[ ! -e "$ROOT/layers/${tmp2_layer#sha256:}" ]
+	[ "$(layer_dirs)" -eq 2 ]
+	# until: an image created at that time goes, one created later stays
 	docker rm user >/dev/null
-	run docker image prune -a -f --filter until=2000-01-01T00:00:00Z
-	[ "$(docker images --format '{{.Repository}}')" = used ]
-	run berth image prune -a -f
+	cut=$(docker inspect -f '{{.Created}}' base:1)
+	run docker image prune -a -f --filter "until=$cut"
 	echo "$output"
+	[[ $output == *"untagged: base:1"* ]]
+	[ "$(docker images --format '{{.Repository}}')" = used ]
+	[ ! -e "$ROOT/layers/${bb_layer#sha256:}" ]
+	[ "$(layer_dirs)" -eq 1 ]
+	# once its container is gone, used:1 goes too
+	run docker image prune -a -f
 	[[ $output == *"untagged: used:1"* ]]
 	[ -z "$(docker images -aq)" ]
 	[ "$(layer_dirs)" -eq 0 ]
-	# the events: untag, delete, prune with what was reclaimed
-	run docker events --since "$t0" --until "$(($(date +%s) + 1))" --filter type=image --filter event=prune
+	run docker events --since "$t0" --until "$(($(date +%s) + 1))" --filter type=image --filter event=untag \
+		--format '{{.Actor.Attributes.name}}'
+	[ "$(echo "$output" | sort | xargs)" = "base:1 tmp:1 tmp:2 tmp:alias used:1" ]
+}
+
+@test "image prune: a parent (commit) goes only after its children, and is untagged as rmi does while one is used" {
+	berth import "$BUSYBOX_TAR" base:1 >/dev/null
+	base=$(docker inspect -f '{{.Id}}' base:1)
+	docker run --name hc --network none base:1 sh -c 'echo x >/f' >/dev/null
+	child=$(docker commit hc child:1)
+	docker rm hc >/dev/null
+	docker create --name user --network none child:1 true >/dev/null
+	[ "$(layer_dirs)" -eq 2 ]
+	# child:1 is used: it stays, and so does its parent, only untagged
+	run docker image prune -a -f
 	echo "$output"
-	[[ $output == *"image prune"*"reclaimed="* ]]
+	[ "$status" -eq 0 ]
+	[[ $output == *"untagged: base:1"* ]]
+	[[ $output != *"deleted:"* ]]
+	[ "$(docker images -aq --no-trunc | sort | xargs)" = "$(printf '%s\n' "$base" "$child" | sort | xargs)" ]
+	# the untagged parent is not dangling while it has a child
+	run api POST /images/prune
+	[ "${lines[0]}" = '{"ImagesDeleted":null,"SpaceReclaimed":0}' ]
+	# the child goes, then its parent, with both layers
+	docker rm user >/dev/null
+	run api POST "/images/prune?filters=$(prune_q '{"dangling":["false"]}')"
+	echo "$output"
+	[[ ${lines[0]} == *'{"Untagged":"child:1"},{"Deleted":"'"$child"'"}'* ]]
+	[[ ${lines[0]} == *'{"Deleted":"'"$base"'"}'* ]]
+	[ -z "$(docker images -aq)" ]
+	[ "$(layer_dirs)" -eq 0 ]
+}
+
+@test "image prune: a bad filter is 400 with Docker's message, and nothing is removed" {
+	docker import "$BUSYBOX_TAR" >/dev/null
+	while IFS='|' read -r f msg; do
+		run api POST "/images/prune?filters=$(prune_q "$f")"
+		echo "$f: $output"
+		[ "${lines[-1]}" = "HTTP 400" ]
+		[ "$(echo "${lines[0]}" | json 'd["message"]')" = "$msg" ]
+	done <<'EOF_FILTERS'
+{"bogus":["1"]}|invalid filter 'bogus'
+{"dangling":["maybe"]}|invalid filter 'dangling=[maybe]'
+{"dangling":["true","false"]}|invalid filter 'dangling=[true false]'
+{"until":["1h","2h"]}|more than one until filter specified
+{"label":"x"}|invalid filter 'label': values must be a list of strings
+EOF_FILTERS
+	run api POST "/images/prune?filters=$(prune_q '{"until":["soon"]}')"
+	[ "${lines[-1]}" = "HTTP 400" ]
+	[[ ${lines[0]} == *"invalid filter 'until'"* ]]
+	run docker image prune -f --filter bogus=1
+	[ "$status" -ne 0 ]
+	[[ $output == *"invalid filter 'bogus'"* ]]
+	run docker image prune -f --filter until=soon
+	[ "$status" -ne 0 ]
+	[ "$(docker images -aq | wc -l)" -eq 1 ]
+	[ "$(layer_dirs)" -eq 1 ]
 }
 
 @test "berth history: the layers of an image and the ones it was committed from" {
