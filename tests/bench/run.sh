@@ -17,8 +17,8 @@
 #           (tests/integration/cluster.bash) against its underlay
 #   part 5  pluginbench.sh: connect/disconnect through a remote network
 #           plugin (tests/plugins/netplugin.py) beside a bridge network
-#   part 6  regbench.sh: pull and push of a 100 MiB image with a local
-#           docker-registry, beside curl moving the same blobs
+#   part 6  regbench.sh: docker push and pull of a 100 MiB image with a
+#           local docker-registry, beside curl moving the same blobs
 #
 # Environment (defaults): ROUNDS (50 network rounds, 30 lifecycles), LEVELS
 # (1,100,500 ctrbench), CONNECT_LEVELS (1,100,500), CONNECT_ROUNDS (30),
@@ -26,7 +26,8 @@
 # (200), IPERF_TIME (5 s), IPERF_RUNS (3), PEERS (berthd: the shared
 # peer-bench workload against berthd alone; all: beside dockerd and podman
 # through run-peers.sh when they are installed; 0: skip); DNS_TIME (5 s),
-# DNS_RATE (1000 qps), DNS_OUTSTANDING (100), DNS_NAMES (10,1000): dnsbench.sh.
+# DNS_RATE (1000 qps), DNS_OUTSTANDING (100), DNS_NAMES (10,1000): dnsbench.sh;
+# BENCH_N (5 runs), BIG_MB (100): regbench.sh.
 set -euo pipefail
 : "${BERTH_BIN:?set BERTH_BIN}"
 here=$(cd "$(dirname "$0")" && pwd)

@@ -5,7 +5,8 @@
 # uploads, manifest PUTs) from an image berth saved; then berth pulls by
 # tag and by digest, through the docker CLI and the API: the same image
 # id, shared layers stored once, and refusals (unknown tag, a corrupted
-# blob, a list without this platform) that keep nothing.
+# blob, a list without this platform) that keep nothing.  The fixtures
+# (reg_start, reg_fill, reg_curl) are registry.bash's.
 
 load helpers
 load registry
@@ -31,14 +32,9 @@ teardown() {
 }
 
 # reg_push IMAGE REPO:TAG: IMAGE (saved by berth) written into the registry
-# with curl, its layer gzipped by gzip(1); prints the manifest's digest
+# with curl (reg_fill, registry.bash); prints the manifest's digest
 reg_push() {
-	local d=$TMP/push-$RANDOM layer cfg
-	mkdir -p "$d"
-	docker save "$1" | tar x -C "$d"
-	cfg=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Config"])' "$d/manifest.json")
-	layer=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' "$d/manifest.json")
-	reg_put_image "$d/$layer" "$REG/$2" --config "$d/$cfg"
+	reg_fill "$1" "$REG/$2"
 }
 
 layers() {
