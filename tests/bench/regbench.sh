@@ -11,8 +11,7 @@
 #   push        `docker push`, the registry restarted on an empty directory
 #               before each run (not timed), so every run uploads every blob
 #   pull        `docker rmi` (no layer left in berth's store: checked), then
-#               `docker pull` from the registry the pushes filled (or, when
-#               berthd cannot push, filled by curl: reg_fill)
+#               `docker pull` from the registry the pushes filled
 #   floors      GET: one curl fetching the manifest, the config and the
 #               layer; PUT: curl uploading the config and the same gzipped
 #               layer (POST + PUT ?digest=, -T) and the manifest, on an
@@ -26,8 +25,7 @@
 # Medians of BENCH_N runs; MB/s of the bytes a run moves over HTTP (the
 # compressed blobs and the manifest).  The docker CLI's own start (~30 ms)
 # is in the push and pull times.  Figures, not verdicts: exits non-zero
-# only when something failed (not on a timing).  When berthd answers the
-# push with "not supported" or 404, that row says "not available".
+# only when something failed (not on a timing).
 #
 # Environment: BENCH_N (5), BIG_MB (100), DOCKER_CLI (/usr/local/bin/docker).
 set -euo pipefail
@@ -121,26 +119,14 @@ img_b=$(docker image inspect -f '{{.Size}}' "$IMG")
 
 # --- push: every run on an empty registry ---
 : >"$TMP/push.s"
-push=ok
 for _ in $(seq 1 "$N"); do
 	reg_fresh
-	timed "$TMP/push.s" docker push "$IMG" >"$TMP/push.out" 2>&1 && continue
-	if grep -qiE 'not supported|not implemented|404|page not found' "$TMP/push.out"; then
-		push="not available"
-		echo "push: not available ($(grep -m1 -iE 'not supported|not implemented|404|page not found' "$TMP/push.out"))"
-	else
-		push="failed"
+	if ! timed "$TMP/push.s" docker push "$IMG" >"$TMP/push.out" 2>&1; then
 		echo "docker push failed:"
 		sed 's/^/  /' "$TMP/push.out" | tail -20
-		errors+=(push)
+		exit 1
 	fi
-	break
 done
-if [ "$push" != ok ]; then
-	# the registry filled with curl instead
-	reg_fresh
-	reg_fill "$IMG" "$IMG" >/dev/null
-fi
 
 # what the registry holds: the blobs, kept for the floors
 in_ns curl -sf -H "Accept: $MT" -o "$TMP/manifest" "http://$REG/v2/bench/big/manifests/1"
@@ -219,9 +205,8 @@ done
 push_s=$(median <"$TMP/push.s") pull_s=$(median <"$TMP/pull.s")
 get_s=$(median <"$TMP/get.s") put_s=$(median <"$TMP/put.s")
 sha_s=$(median <"$TMP/sha.s") untar_s=$(median <"$TMP/untar.s")
-[ "$push" = ok ] || push_s=$push
 echo "== registry: docker push and pull through berthd, a local docker-registry (medians of $N; MB/s of the bytes on the wire)"
-echo "image: $(awk -v b="$img_b" 'BEGIN { printf "%.1f", b / 1e6 }') MB (one layer: busybox + ${BIG_MB} MiB random), $(awk -v b="$wire_b" 'BEGIN { printf "%.1f", b / 1e6 }') MB compressed as the registry holds it (layer $layer_b B, config $cfg_b B$([ "$push" = ok ] || echo ', filled by curl'))"
+echo "image: $(awk -v b="$img_b" 'BEGIN { printf "%.1f", b / 1e6 }') MB (one layer: busybox + ${BIG_MB} MiB random), $(awk -v b="$wire_b" 'BEGIN { printf "%.1f", b / 1e6 }') MB compressed as the registry holds it (layer $layer_b B, config $cfg_b B)"
 row() { printf '%-52s %13s %8s %9s\n' "$@"; }
 row operation "median s" MB/s vs-floor
 row "docker push (every blob uploaded)" "$push_s" "$(mbs "$wire_b" "$push_s")" "$(ratio "$push_s" "$put_s")"
